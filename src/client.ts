@@ -1,0 +1,143 @@
+import { detectCapabilities, type Capabilities } from './capabilities.js'
+import type { Driver, QueryRunner, QuantDatabase, Row } from './drivers/types.js'
+import { defaultMigrationsFolder, runMigrations, type MigrationResult } from './migrate.js'
+import { Ops } from './ops/ops.js'
+import { resolveOptions, type QuantDbOptions, type ResolvedOptions } from './options.js'
+import type { RepoContext } from './repos/context.js'
+import { createRepos, type Repos } from './repos/create.js'
+
+/** The repositories and drizzle, bound to one transaction. */
+export interface QuantDbTransaction extends Repos {
+  /** drizzle bound to this transaction. */
+  readonly db: QuantDatabase
+  /** Raw SQL on this transaction (`$1` parameters). */
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>
+}
+
+/** A connected `@quant/db`. */
+export interface QuantDb extends Repos {
+  /** drizzle with the full schema, for queries the repositories do not cover. */
+  readonly db: QuantDatabase
+  /** What the database can do; refreshed by `migrate()`. */
+  readonly capabilities: Capabilities
+  /** Compression, jobs, aggregates, maintenance, monitoring. */
+  readonly ops: Ops
+  /** Creates or updates the schema; idempotent. Refreshes the aggregates after a first creation. */
+  migrate(): Promise<MigrationResult>
+  /** Runs `fn` in one transaction with every repository bound to it; rolls back if `fn` throws. */
+  transaction<T>(fn: (tx: QuantDbTransaction) => Promise<T>): Promise<T>
+  /** Raw SQL (`$1` parameters); rows as objects, DATE/TIMESTAMP/NUMERIC as strings. */
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>
+  close(): Promise<void>
+}
+
+async function openDriver(options: QuantDbOptions, resolved: ResolvedOptions): Promise<Driver> {
+  if (options.url) {
+    const { openPostgres } = await import('./drivers/postgres/driver.js')
+    return openPostgres({
+      url: options.url,
+      timezone: resolved.timezone,
+      max: options.pool?.max,
+      idleTimeout: options.pool?.idleTimeout,
+      ssl: options.ssl,
+      connectTimeout: options.connectTimeout,
+    })
+  }
+  const { openEmbedded } = await import('./drivers/embedded/driver.js')
+  return openEmbedded({ dataDir: options.dataDir, timezone: resolved.timezone })
+}
+
+class QuantDbClient implements QuantDb {
+  private repos: Repos
+  private caps: Capabilities
+  private plainNoticeGiven = false
+  readonly ops: Ops
+
+  constructor(
+    private readonly driver: Driver,
+    capabilities: Capabilities,
+    private readonly resolved: ResolvedOptions,
+    private readonly migrationsFolder: string | undefined,
+  ) {
+    this.caps = capabilities
+    this.repos = createRepos(this.context(driver))
+    this.ops = new Ops(this.context(driver))
+  }
+
+  private context(runner: QueryRunner): RepoContext {
+    const self = this
+    return {
+      runner,
+      // A getter, so repositories see the capabilities that migrate() refreshes.
+      get capabilities() { return self.caps },
+      options: this.resolved,
+      limits: { maxParameters: this.driver.maxParameters, maxRowsPerStatement: this.driver.maxRowsPerStatement },
+    }
+  }
+
+  get db(): QuantDatabase { return this.driver.db }
+  get capabilities(): Capabilities { return this.caps }
+  get tickers() { return this.repos.tickers }
+  get ohlcv() { return this.repos.ohlcv }
+  get factors() { return this.repos.factors }
+  get backtests() { return this.repos.backtests }
+  get portfolio() { return this.repos.portfolio }
+  get logs() { return this.repos.logs }
+
+  async migrate(): Promise<MigrationResult> {
+    const result = await runMigrations(this.driver, this.migrationsFolder ?? defaultMigrationsFolder())
+    this.caps = await detectCapabilities(this.driver)
+    if (result.applied.length > 0) await this.ops.refreshAggregates()
+    if (!this.caps.timescale && !this.plainNoticeGiven) {
+      this.plainNoticeGiven = true
+      this.resolved.logger.warn?.(
+        'TimescaleDB is not available on this database: time-series tables are plain tables, the aggregates are ' +
+          'materialized views refreshed by the library, and retention runs from ops.maintenance().',
+      )
+    }
+    return result
+  }
+
+  transaction<T>(fn: (tx: QuantDbTransaction) => Promise<T>): Promise<T> {
+    return this.driver.transaction((runner) =>
+      fn({
+        ...createRepos(this.context(runner)),
+        db: runner.db,
+        query: (text, params) => runner.query(text, params),
+      }),
+    )
+  }
+
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.driver.query<T>(text, params)
+  }
+
+  close(): Promise<void> {
+    return this.driver.close()
+  }
+}
+
+/**
+ * Opens `@quant/db`: embedded PGlite with TimescaleDB (no options, or `dataDir`), or a PostgreSQL
+ * server by `url` (TimescaleDB used when the server really has it; plain mode otherwise).
+ *
+ * @example
+ * ```ts
+ * import { createQuantDb } from '@quant/db'
+ * const qdb = await createQuantDb({ url: process.env.DATABASE_URL })
+ * await qdb.migrate()
+ * const bars = await qdb.ohlcv.latest('005930', 'KR', { limit: 250 })
+ * await qdb.close()
+ * ```
+ */
+export async function createQuantDb(options: QuantDbOptions = {}): Promise<QuantDb> {
+  const resolved = resolveOptions(options)
+  const driver = await openDriver(options, resolved)
+  try {
+    const capabilities = await detectCapabilities(driver)
+    return new QuantDbClient(driver, capabilities, resolved, options.migrationsFolder)
+  } catch (error) {
+    await driver.close().catch(() => {})
+    throw error
+  }
+}

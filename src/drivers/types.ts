@@ -1,0 +1,42 @@
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import type * as schema from '../schema/index.js'
+
+/** The drizzle database of either driver, typed with the full schema. */
+export type QuantDatabase = PgDatabase<PgQueryResultHKT, typeof schema>
+
+export type DriverKind = 'embedded' | 'postgres'
+
+export type Row = Record<string, unknown>
+
+/**
+ * The small interface every driver implements, and what the repositories are written against.
+ * A runner is either the whole database or one transaction; `db` is drizzle bound to the same scope.
+ * Raw results come back unparsed where parsing would lose information: DATE, TIMESTAMP(TZ) and
+ * NUMERIC as strings, BIGINT as string or number (callers convert).
+ */
+export interface QueryRunner {
+  readonly kind: DriverKind
+  readonly db: QuantDatabase
+  readonly inTransaction: boolean
+  /** One statement with `$1`-style parameters; rows as objects. */
+  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>
+  /** One statement; rows as arrays in select-list order (no object per row). */
+  queryArrays(text: string, params?: readonly unknown[]): Promise<unknown[][]>
+  /** Several statements, no parameters. */
+  exec(text: string): Promise<void>
+  /** `COPY table (columns) FROM STDIN` with CSV text (no header, NULL as empty unquoted field). */
+  copyCsv(table: string, columns: readonly string[], csv: string): Promise<void>
+  /** Runs `fn` in a transaction; inside one, in a savepoint. Rolls back when `fn` throws. */
+  transaction<T>(fn: (tx: QueryRunner) => Promise<T>): Promise<T>
+}
+
+/** A connected database: a root runner that can be closed. */
+export interface Driver extends QueryRunner {
+  close(): Promise<void>
+  /** True where statements can run concurrently on separate connections (a server pool). */
+  readonly concurrent: boolean
+  /** Largest number of bound parameters this driver takes in one statement. */
+  readonly maxParameters: number
+  /** Rows per multi-row statement the engine handles comfortably. */
+  readonly maxRowsPerStatement: number
+}

@@ -1,0 +1,65 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { readMigrationFiles } from 'drizzle-orm/migrator'
+import type { QueryRunner } from './drivers/types.js'
+import { QuantDbError } from './errors.js'
+
+/** The aggregates the custom migration creates, refreshed once after they are first created. */
+export const AGGREGATES = ['ohlcv_daily_summary', 'factor_monthly_performance', 'portfolio_daily_metrics'] as const
+export type AggregateName = (typeof AGGREGATES)[number]
+
+/** Finds the package's `drizzle/` folder from wherever this module was bundled to. */
+export function defaultMigrationsFolder(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'drizzle')
+    if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate
+    dir = resolve(dir, '..')
+  }
+  throw new QuantDbError('configuration', 'Cannot find the drizzle/ migrations folder of @quant/db; pass migrationsFolder.')
+}
+
+export interface MigrationResult {
+  /** Tags of the migrations applied by this call (empty when the database was up to date). */
+  applied: string[]
+}
+
+// Any fixed number: serializes concurrent migrate() calls from several services on one server.
+const LOCK_KEY = 7_324_019_551
+
+/**
+ * Applies drizzle's migrations in one transaction, bookkept in drizzle's own table
+ * (`drizzle.__drizzle_migrations`), so drizzle-kit sees the same history. Idempotent.
+ */
+export async function runMigrations(runner: QueryRunner, folder: string): Promise<MigrationResult> {
+  const migrations = readMigrationFiles({ migrationsFolder: folder })
+  const tags = readJournalTags(folder)
+  return runner.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY])
+    await tx.exec(`CREATE SCHEMA IF NOT EXISTS drizzle;
+      CREATE TABLE IF NOT EXISTS drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`)
+    const [last] = await tx.query<{ created_at: string | number }>(
+      'SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY created_at DESC LIMIT 1',
+    )
+    const lastApplied = last ? Number(last.created_at) : -1
+    const applied: string[] = []
+    for (const [i, migration] of migrations.entries()) {
+      if (migration.folderMillis <= lastApplied) continue
+      for (const statement of migration.sql) {
+        if (statement.trim()) await tx.exec(statement)
+      }
+      await tx.query('INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ($1, $2)', [
+        migration.hash, migration.folderMillis,
+      ])
+      applied.push(tags[i] ?? String(migration.folderMillis))
+    }
+    return { applied }
+  })
+}
+
+function readJournalTags(folder: string): string[] {
+  // readMigrationFiles already validated the journal; we only want the names for the result.
+  const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] }
+  return journal.entries.map((e) => e.tag)
+}

