@@ -47,16 +47,17 @@ COMMENT ON TABLE system_logs IS 'System event logs for debugging and monitoring'
 --> statement-breakpoint
 
 -- Hypertables (section 2), compression (3.1), retention (3.2) and continuous aggregates (section 4).
--- Default time indexes are not created: each table already has the spec's own (time DESC) index.
+-- TimescaleDB's default (time DESC) index is kept where the spec gets one from create_hypertable, and
+-- skipped where the spec's own index has the very same definition (ohlcv_data, portfolio_snapshots, logs).
 DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
     PERFORM create_hypertable('ohlcv_data', 'date', chunk_time_interval => INTERVAL '1 month',
       create_default_indexes => FALSE, if_not_exists => TRUE);
     PERFORM create_hypertable('factor_scores', 'calculation_date', chunk_time_interval => INTERVAL '1 month',
-      create_default_indexes => FALSE, if_not_exists => TRUE);
+      if_not_exists => TRUE);
     PERFORM create_hypertable('backtest_results', 'simulation_date', chunk_time_interval => INTERVAL '3 months',
-      create_default_indexes => FALSE, if_not_exists => TRUE);
+      if_not_exists => TRUE);
     PERFORM create_hypertable('portfolio_snapshots', 'snapshot_date', chunk_time_interval => INTERVAL '3 months',
       create_default_indexes => FALSE, if_not_exists => TRUE);
     -- DESIGN.md correction 1: the log tables become hypertables so that their retention is real.

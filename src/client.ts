@@ -28,6 +28,8 @@ export interface QuantDb extends Repos {
   transaction<T>(fn: (tx: QuantDbTransaction) => Promise<T>): Promise<T>
   /** Raw SQL (`$1` parameters); rows as objects, DATE/TIMESTAMP/NUMERIC as strings. */
   query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>
+  /** Several SQL statements at once, without parameters (scripts, DDL). */
+  exec(text: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -110,6 +112,10 @@ class QuantDbClient implements QuantDb {
 
   query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {
     return this.driver.query<T>(text, params)
+  }
+
+  exec(text: string): Promise<void> {
+    return this.driver.exec(text)
   }
 
   close(): Promise<void> {

@@ -1,31 +1,86 @@
 import { AGGREGATES, type AggregateName } from '../migrate.js'
 import type { RepoContext } from '../repos/context.js'
+import { compressChunks, compressionStats, decompressChunks, type CompressionStats } from './compression.js'
+import { listJobs, runJobs, type JobInfo } from './jobs.js'
+import { maintenance, type MaintenanceReport } from './maintenance.js'
+import { indexUsage, slowQueries, tableSizes, type IndexUsage, type SlowQuery } from './monitoring.js'
+import { COMPRESSION } from './retention.js'
 
 /**
- * `qdb.ops`: the operator's side — aggregates, policies and jobs, compression, maintenance.
- * Each method works in both modes; what TimescaleDB does by itself, plain mode does here.
+ * `qdb.ops`: the operator's side — aggregates, policies and jobs, compression, maintenance, monitoring.
+ * Each method works in both modes where it means something; TimescaleDB-only ones throw a
+ * QuantDbError with reason `unsupported` in plain mode.
+ *
+ * @example
+ * ```ts
+ * await qdb.ops.maintenance()                 // nightly: policies (TimescaleDB) or retention + refresh (plain)
+ * console.table(await qdb.ops.compressionStats())
+ * ```
  */
 export class Ops {
   constructor(private readonly ctx: RepoContext) {}
 
   /**
    * Refreshes aggregates now: `refresh_continuous_aggregate` over the whole range with TimescaleDB,
-   * `REFRESH MATERIALIZED VIEW` in plain mode.
-   *
-   * @example
-   * ```ts
-   * await qdb.ops.refreshAggregates(['ohlcv_daily_summary'])
-   * ```
+   * `REFRESH MATERIALIZED VIEW` in plain mode. Not inside a transaction (TimescaleDB forbids it).
    */
   async refreshAggregates(names: readonly AggregateName[] = AGGREGATES): Promise<void> {
     for (const name of names) {
       if (!AGGREGATES.includes(name)) throw new RangeError(`Unknown aggregate ${name}`)
       if (this.ctx.capabilities.timescale) {
-        // CALL refresh_continuous_aggregate cannot run inside a transaction block.
         await this.ctx.runner.exec(`CALL refresh_continuous_aggregate('${name}', NULL, NULL)`)
       } else {
         await this.ctx.runner.exec(`REFRESH MATERIALIZED VIEW ${name}`)
       }
     }
+  }
+
+  /** TimescaleDB policies (empty in plain mode). */
+  jobs(): Promise<JobInfo[]> {
+    return listJobs(this.ctx)
+  }
+
+  /** Runs the TimescaleDB policies now (`CALL run_job`); the embedded engine has no background worker. */
+  runJobs(filter?: (job: JobInfo) => boolean): Promise<JobInfo[]> {
+    return runJobs(this.ctx, filter)
+  }
+
+  /**
+   * Compresses chunks older than `olderThan` (default: the table's policy interval of spec 3.1).
+   * @example `await qdb.ops.compress('ohlcv_data', '30 days')`
+   */
+  compress(table: string, olderThan?: string): Promise<number> {
+    const policy = COMPRESSION.find((c) => c.table === table)
+    return compressChunks(this.ctx, table, olderThan ?? policy?.after ?? '90 days')
+  }
+
+  /** Decompresses chunks with data newer than `newerThan` (spec 6.2: '7 days'). */
+  decompress(table: string, newerThan = '7 days'): Promise<number> {
+    return decompressChunks(this.ctx, table, newerThan)
+  }
+
+  /** Compression ratio per hypertable (corrected spec 6.1). */
+  compressionStats(): Promise<CompressionStats[]> {
+    return compressionStats(this.ctx)
+  }
+
+  /** Policies now (TimescaleDB), or retention by DELETE and view refresh (plain). */
+  maintenance(): Promise<MaintenanceReport> {
+    return maintenance(this.ctx)
+  }
+
+  /** Index usage (corrected spec 8.3). */
+  indexUsage(): Promise<IndexUsage[]> {
+    return indexUsage(this.ctx)
+  }
+
+  /** Slowest statements (spec 8.2), from pg_stat_statements. */
+  slowQueries(limit?: number): Promise<SlowQuery[]> {
+    return slowQueries(this.ctx, limit)
+  }
+
+  /** Size and row estimate per table. */
+  tableSizes(): Promise<{ table: string; bytes: number; rowsEstimate: number }[]> {
+    return tableSizes(this.ctx)
   }
 }

@@ -1,0 +1,40 @@
+import type { RepoContext } from '../repos/context.js'
+
+export interface JobInfo {
+  jobId: number
+  procName: string
+  /** The hypertable or continuous aggregate the job works on. */
+  target: string | null
+  scheduleInterval: string
+  config: Record<string, unknown> | null
+}
+
+/** The TimescaleDB policies (compression, retention, aggregate refresh), aggregates named by their view. */
+export async function listJobs(ctx: RepoContext): Promise<JobInfo[]> {
+  if (!ctx.capabilities.timescale) return []
+  const rows = await ctx.runner.query<{ job_id: number; proc_name: string; target: string | null; schedule_interval: string; config: Record<string, unknown> | null }>(
+    `SELECT j.job_id, j.proc_name, coalesce(ca.view_name, j.hypertable_name)::text AS target,
+            j.schedule_interval::text AS schedule_interval, j.config
+     FROM timescaledb_information.jobs j
+     LEFT JOIN timescaledb_information.continuous_aggregates ca ON ca.materialization_hypertable_name = j.hypertable_name
+     WHERE j.proc_name LIKE 'policy_%' AND j.proc_name NOT LIKE 'policy_job_stat%'
+     ORDER BY j.job_id`,
+  )
+  return rows.map((r) => ({
+    jobId: Number(r.job_id),
+    procName: r.proc_name,
+    target: r.target,
+    scheduleInterval: r.schedule_interval,
+    config: r.config,
+  }))
+}
+
+/**
+ * Runs the policies now with `CALL run_job(id)`. The embedded engine has no background worker, so
+ * this is how its compression, retention and refresh policies run; a server runs them on schedule anyway.
+ */
+export async function runJobs(ctx: RepoContext, filter?: (job: JobInfo) => boolean): Promise<JobInfo[]> {
+  const jobs = (await listJobs(ctx)).filter(filter ?? (() => true))
+  for (const job of jobs) await ctx.runner.exec(`CALL run_job(${Number(job.jobId)})`)
+  return jobs
+}
