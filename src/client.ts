@@ -1,7 +1,9 @@
 import { detectCapabilities, type Capabilities } from './capabilities.js'
 import type { Driver, QueryRunner, QuantDatabase, Row } from './drivers/types.js'
 import { defaultMigrationsFolder, runMigrations, type MigrationResult } from './migrate.js'
+import { backupEmbedded, backupServer, restoreServer, type BackupResult } from './ops/backup.js'
 import { Ops } from './ops/ops.js'
+import { QuantDbError } from './errors.js'
 import { resolveOptions, type QuantDbOptions, type ResolvedOptions } from './options.js'
 import type { RepoContext } from './repos/context.js'
 import { createRepos, type Repos } from './repos/create.js'
@@ -30,6 +32,13 @@ export interface QuantDb extends Repos {
   query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>
   /** Several SQL statements at once, without parameters (scripts, DDL). */
   exec(text: string): Promise<void>
+  /**
+   * Writes a backup to `file`: `pg_dump --format=custom` on a server (restore with `restore()` or
+   * pg_restore), the data directory as a tarball when embedded (reopen with `createQuantDb({ restoreFrom })`).
+   */
+  backup(file: string): Promise<BackupResult>
+  /** Server mode: restores a `backup()` file into this (empty) database, TimescaleDB-aware. */
+  restore(file: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -46,7 +55,7 @@ async function openDriver(options: QuantDbOptions, resolved: ResolvedOptions): P
     })
   }
   const { openEmbedded } = await import('./drivers/embedded/driver.js')
-  return openEmbedded({ dataDir: options.dataDir, timezone: resolved.timezone })
+  return openEmbedded({ dataDir: options.dataDir, timezone: resolved.timezone, restoreFrom: options.restoreFrom })
 }
 
 class QuantDbClient implements QuantDb {
@@ -60,6 +69,7 @@ class QuantDbClient implements QuantDb {
     capabilities: Capabilities,
     private readonly resolved: ResolvedOptions,
     private readonly migrationsFolder: string | undefined,
+    private readonly url: string | undefined,
   ) {
     this.caps = capabilities
     this.repos = createRepos(this.context(driver))
@@ -118,6 +128,19 @@ class QuantDbClient implements QuantDb {
     return this.driver.exec(text)
   }
 
+  async backup(file: string): Promise<BackupResult> {
+    if (this.driver.dumpDataDir) return backupEmbedded({ dumpDataDir: (c) => this.driver.dumpDataDir!(c) }, file)
+    return backupServer(this.url!, file)
+  }
+
+  async restore(file: string): Promise<void> {
+    if (!this.url) {
+      throw new QuantDbError('unsupported', 'An embedded database is restored by opening it: createQuantDb({ restoreFrom: file }).')
+    }
+    await restoreServer(this.driver, this.url, file, this.caps.timescale)
+    this.caps = await detectCapabilities(this.driver)
+  }
+
   close(): Promise<void> {
     return this.driver.close()
   }
@@ -141,7 +164,7 @@ export async function createQuantDb(options: QuantDbOptions = {}): Promise<Quant
   const driver = await openDriver(options, resolved)
   try {
     const capabilities = await detectCapabilities(driver)
-    return new QuantDbClient(driver, capabilities, resolved, options.migrationsFolder)
+    return new QuantDbClient(driver, capabilities, resolved, options.migrationsFolder, options.url)
   } catch (error) {
     await driver.close().catch(() => {})
     throw error

@@ -24,6 +24,8 @@ export interface QuantDbOptions {
   url?: string | undefined
   /** Embedded mode only: directory for the database files (in memory when omitted). */
   dataDir?: string | undefined
+  /** Embedded mode only: start from a backup tarball written by `qdb.backup(file)`. */
+  restoreFrom?: string | undefined
   /** Session time zone of every connection. Default `QUANTDB_TIMEZONE` or `Asia/Seoul` (spec 1.2). */
   timezone?: string | undefined
   /** Server mode: pool size (default 10), idle timeout in seconds (default 30). */

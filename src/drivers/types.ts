@@ -39,4 +39,6 @@ export interface Driver extends QueryRunner {
   readonly maxParameters: number
   /** Rows per multi-row statement the engine handles comfortably. */
   readonly maxRowsPerStatement: number
+  /** Embedded only: the data directory as a tarball. */
+  dumpDataDir?(compression?: 'gzip' | 'auto' | 'none'): Promise<Blob>
 }

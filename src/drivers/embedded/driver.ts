@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { QuantDbError } from '../../errors.js'
 import { toQuantDbError } from '../../errors-map.js'
 import * as schema from '../../schema/index.js'
@@ -9,11 +10,14 @@ export interface EmbeddedDriverOptions {
   dataDir?: string | undefined
   /** Session time zone, applied once at open (PGlite has a single connection). */
   timezone: string
+  /** A tarball written by `ops.backup()` in embedded mode, to start from. */
+  restoreFrom?: string | undefined
 }
 
 interface PgliteClient extends PgliteLike {
   exec(text: string): Promise<unknown>
   close(): Promise<void>
+  dumpDataDir(compression?: 'gzip' | 'auto' | 'none'): Promise<Blob>
 }
 interface PgliteTx extends PgliteLike {
   exec(text: string): Promise<unknown>
@@ -114,6 +118,11 @@ class EmbeddedDriver extends EmbeddedRunner implements Driver {
   async close(): Promise<void> {
     await this.pg.close()
   }
+
+  /** The data directory as a tarball (backups). */
+  dumpDataDir(compression: 'gzip' | 'auto' | 'none' = 'gzip'): Promise<Blob> {
+    return this.pg.dumpDataDir(compression)
+  }
 }
 
 /** Opens PGlite with TimescaleDB, in memory or in `dataDir`. */
@@ -121,8 +130,12 @@ export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driv
   const engine = await loadEngine()
   let pg: PgliteClient
   try {
+    const restore = options.restoreFrom === undefined
+      ? {}
+      : { loadDataDir: new Blob([new Uint8Array(await readFile(options.restoreFrom))]) }
     pg = await engine.create({
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...restore,
       extensions: { timescaledb: engine.timescaledb },
     })
   } catch (error) {

@@ -1,0 +1,43 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createTestDb, type TestDb } from '../../src/testing/index.js'
+
+const exec = promisify(execFile)
+const cli = (...args: string[]) =>
+  exec(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, DATABASE_URL: '' } })
+
+describe('quant-db CLI', () => {
+  it('prints the deployment SQL that migrate() never runs', async () => {
+    const { stdout } = await cli('deployment-sql')
+    expect(stdout).toContain("LC_COLLATE = 'en_US.UTF-8'")
+    expect(stdout).toContain('ALTER DATABASE quant_platform SET timezone')
+    expect(stdout).toMatch(/RESTART/)
+  })
+
+  it('exits non-zero with the usage on an unknown command', async () => {
+    const error = await cli('frobnicate').then(() => null, (e: { code: number; stderr: string }) => e)
+    expect(error?.code).toBe(1)
+    expect(error?.stderr).toContain('Unknown command: frobnicate')
+  })
+})
+
+describe.skipIf(!inject('serverAvailable'))('quant-db CLI against a server', () => {
+  let db: TestDb
+  beforeAll(async () => {
+    db = await createTestDb({ mode: 'postgres', migrate: false })
+  })
+  afterAll(() => db?.close())
+
+  it('migrates, then reports status as JSON without ever printing the password', async () => {
+    const url = new URL(db.url!)
+    url.password = 'not-a-real-secret' // trust auth ignores it; it must not be echoed
+    const migrated = await cli('migrate', '--url', url.toString(), '--json')
+    expect(JSON.parse(migrated.stdout)).toEqual({ applied: ['0000_tables', '0001_timescale'] })
+    const { stdout, stderr } = await cli('status', '--url', url.toString(), '--json')
+    const status = JSON.parse(stdout) as { capabilities: { mode: string }; migrationsApplied: number }
+    expect(status.capabilities.mode).toBe('postgres')
+    expect(status.migrationsApplied).toBe(2)
+    expect(stdout + stderr).not.toContain('not-a-real-secret')
+  })
+})
