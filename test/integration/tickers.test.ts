@@ -1,0 +1,113 @@
+import { expect, it } from 'vitest'
+import { NotFoundError, ValidationError } from '../../src/index.js'
+import { forEachTarget } from '../helpers/targets.js'
+
+forEachTarget('tickers', (target, db) => {
+  it('round-trips every field and refreshes last_updated on update', async () => {
+    const first = await db().tickers.upsert([{
+      ticker: '005930', region: 'KR', market: 'KOSPI', sector: 'Tech', industry: 'Semiconductors',
+      marketCap: 430_000_000_000_000, listedDate: '1975-06-11', metadata: { exchange: 'KOSPI', currency: 'KRW' },
+    }])
+    expect(first).toEqual({ inserted: 1, updated: 0 })
+    const stored = await db().tickers.get('005930', 'KR')
+    expect(stored).toMatchObject({
+      ticker: '005930', region: 'KR', market: 'KOSPI', sector: 'Tech', industry: 'Semiconductors',
+      marketCap: 430_000_000_000_000, listedDate: '1975-06-11', delistedDate: null, isActive: true,
+      metadata: { exchange: 'KOSPI', currency: 'KRW' },
+    })
+    expect(stored.lastUpdated).toBeInstanceOf(Date)
+
+    // An update that carries only marketCap keeps every other field.
+    const second = await db().tickers.upsert([{ ticker: '005930', region: 'KR', marketCap: 450_000_000_000_000 }])
+    expect(second).toEqual({ inserted: 0, updated: 1 })
+    const updated = await db().tickers.get('005930', 'KR')
+    expect(updated).toMatchObject({ marketCap: 450_000_000_000_000, sector: 'Tech', market: 'KOSPI' })
+    expect(updated.lastUpdated!.getTime()).toBeGreaterThanOrEqual(stored.lastUpdated!.getTime())
+  })
+
+  it('find returns undefined and get throws NotFoundError with the key', async () => {
+    expect(await db().tickers.find('NOPE', 'US')).toBeUndefined()
+    const e = await db().tickers.get('NOPE', 'US').catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(NotFoundError)
+    expect((e as NotFoundError).key).toEqual({ ticker: 'NOPE', region: 'US' })
+  })
+
+  it('lists with filters, market-cap order, metadata containment and paging', async () => {
+    await db().tickers.upsert([
+      { ticker: 'AAPL', region: 'US', market: 'NASDAQ', sector: 'Tech', marketCap: 3_000, metadata: { exchange: 'NASDAQ' } },
+      { ticker: 'MSFT', region: 'US', market: 'NASDAQ', sector: 'Tech', marketCap: 2_900, metadata: { exchange: 'NASDAQ' } },
+      { ticker: 'XOM', region: 'US', market: 'NYSE', sector: 'Energy', marketCap: 500, metadata: { exchange: 'NYSE' } },
+      { ticker: 'NOCAP', region: 'US', market: 'NYSE', sector: 'Energy', marketCap: null, metadata: { exchange: 'NYSE' } },
+      { ticker: 'GONE', region: 'US', market: 'NYSE', sector: 'Tech', marketCap: 10, isActive: false },
+    ])
+    const byCap = await db().tickers.list({ region: 'US', orderBy: 'marketCap' })
+    expect(byCap.map((t) => t.ticker)).toEqual(['AAPL', 'MSFT', 'XOM', 'GONE', 'NOCAP'])
+    expect((await db().tickers.list({ region: 'US', sector: 'Tech', activeOnly: true })).map((t) => t.ticker)).toEqual(['AAPL', 'MSFT'])
+    expect((await db().tickers.list({ metadata: { exchange: 'NYSE' } })).map((t) => t.ticker)).toEqual(['NOCAP', 'XOM'])
+    expect((await db().tickers.list({ market: 'NASDAQ' })).map((t) => t.ticker)).toEqual(['AAPL', 'MSFT'])
+    const page2 = await db().tickers.list({ region: 'US', orderBy: 'marketCap', limit: 2, offset: 2 })
+    expect(page2.map((t) => t.ticker)).toEqual(['XOM', 'GONE'])
+  })
+
+  it('rejects bad rows naming row and field, and writes nothing', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ticker: '', region: 'KR' }, 'ticker'],
+      [{ ticker: 'X'.repeat(21), region: 'KR' }, 'ticker'],
+      [{ ticker: 'BAD', region: 'XX' }, 'region'],
+      [{ ticker: 'BAD', region: 'KR', marketCap: -1 }, 'marketCap'],
+      [{ ticker: 'BAD', region: 'KR', marketCap: 2 ** 60 }, 'marketCap'],
+      [{ ticker: 'BAD', region: 'KR', listedDate: '2024-02-30' }, 'listedDate'],
+      [{ ticker: 'BAD', region: 'KR', listedDate: '2024-03-01', delistedDate: '2024-02-01' }, 'delistedDate'],
+      [{ ticker: 'BAD', region: 'KR', sector: 'S'.repeat(51) }, 'sector'],
+      [{ ticker: 'BAD', region: 'KR', colour: 'red' }, '(row)'],
+    ]
+    for (const [bad, field] of cases) {
+      const e = await db().tickers.upsert([{ ticker: 'GOOD', region: 'KR' }, bad as never]).catch((x: unknown) => x)
+      expect(e, JSON.stringify(bad)).toBeInstanceOf(ValidationError)
+      expect((e as ValidationError).issues[0]).toMatchObject({ row: 1, field })
+    }
+    expect(await db().tickers.find('GOOD', 'KR')).toBeUndefined()
+  })
+
+  it('delists without deleting history, and answers the universe as of a date', async () => {
+    await db().tickers.upsert([
+      { ticker: 'OLD', region: 'JP', listedDate: '2000-01-04' },
+      { ticker: 'NEW', region: 'JP', listedDate: '2021-01-04' },
+      { ticker: 'DEAD', region: 'JP', listedDate: '2001-01-04' },
+    ])
+    await db().exec(`INSERT INTO ohlcv_data (ticker, region, date, open, high, low, close, volume)
+      VALUES ('DEAD', 'JP', '2019-05-07', 10, 11, 9, 10, 5)`)
+    const delisted = await db().tickers.delist('DEAD', 'JP', '2020-03-31')
+    expect(delisted).toMatchObject({ isActive: false, delistedDate: '2020-03-31' })
+    expect(await db().query(`SELECT count(*)::int AS n FROM ohlcv_data WHERE ticker = 'DEAD'`)).toEqual([{ n: 1 }])
+
+    const tickersOn = async (date: string) => (await db().tickers.universeAsOf(date, { region: 'JP' })).map((t) => t.ticker)
+    expect(await tickersOn('2019-12-31')).toEqual(['DEAD', 'OLD'])
+    expect(await tickersOn('2020-03-30')).toEqual(['DEAD', 'OLD'])
+    expect(await tickersOn('2020-03-31')).toEqual(['OLD'])
+    expect(await tickersOn('2021-01-04')).toEqual(['NEW', 'OLD'])
+    await expect(db().tickers.delist('NOPE', 'JP', '2020-01-01')).rejects.toBeInstanceOf(NotFoundError)
+    await expect(db().tickers.delist('OLD', 'JP', '31/03/2020')).rejects.toBeInstanceOf(ValidationError)
+  })
+
+  it('purges a ticker leaving no orphan row anywhere, compressed chunks included', async () => {
+    await db().exec(`
+      INSERT INTO tickers (ticker, region) VALUES ('PURGE', 'HK'), ('KEEP', 'HK');
+      INSERT INTO ohlcv_data (ticker, region, date, open, high, low, close, volume)
+        SELECT t, 'HK', date '2022-01-03' + g, 10, 11, 9, 10, 100 FROM generate_series(0, 99) g, unnest(ARRAY['PURGE', 'KEEP']) t;
+      INSERT INTO factor_scores (ticker, region, calculation_date, layer1_total, layer2_total, layer3_total, total_score, signal)
+        SELECT t, 'HK', date '2022-01-03' + g, 10, 20, 20, 50, 'WATCH' FROM generate_series(0, 99) g, unnest(ARRAY['PURGE', 'KEEP']) t;
+      INSERT INTO trades (ticker, region, trade_date, trade_type, quantity, price, total_amount) VALUES ('PURGE', 'HK', '2022-02-01', 'BUY', 1, 10, 10);
+      INSERT INTO portfolio (ticker, region, quantity, avg_buy_price, entry_date) VALUES ('PURGE', 'HK', 1, 10, '2022-02-01');`)
+    if (target.timescale) {
+      expect(await db().ops.compress('ohlcv_data', '90 days')).toBeGreaterThan(0)
+      expect(await db().ops.compress('factor_scores', '90 days')).toBeGreaterThan(0)
+    }
+    const deleted = await db().tickers.purge('PURGE', 'HK')
+    expect(deleted).toEqual({ ohlcv_data: 100, factor_scores: 100, trades: 1, portfolio: 1, tickers: 1 })
+    for (const table of ['ohlcv_data', 'factor_scores', 'trades', 'portfolio', 'tickers']) {
+      expect(await db().query(`SELECT count(*)::int AS n FROM ${table} WHERE ticker = 'PURGE'`), table).toEqual([{ n: 0 }])
+    }
+    expect(await db().query(`SELECT count(*)::int AS n FROM factor_scores WHERE ticker = 'KEEP'`)).toEqual([{ n: 100 }])
+  })
+})
