@@ -68,3 +68,5 @@ export async function createTestDb(options: TestDbOptions = {}): Promise<TestDb>
     },
   })
 }
+
+export * from '../synthetic/index.js'

@@ -1,0 +1,6 @@
+export { syntheticMarket, syntheticBars, syntheticTickers } from './market.js'
+export type { SyntheticBar, SyntheticMarket } from './market.js'
+export type { SyntheticTicker } from './universe.js'
+export type { SyntheticMarketOptions, SyntheticBarsOptions, SyntheticSplit } from './options.js'
+export { Random } from './random.js'
+export { tradingDays, tradingDaysBetween, isWeekend, addDays } from './calendar.js'
