@@ -29,6 +29,19 @@ type AnyError = Error & Record<string, unknown>
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined)
 
 /**
+ * True for what a driver or drizzle threw (it carries a SQLSTATE or a connection code, itself or in
+ * its `cause` chain); false for the caller's own errors, which a transaction passes through unchanged.
+ */
+export function isDatabaseError(error: unknown): boolean {
+  let e = error as AnyError | undefined
+  for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    if (e instanceof QuantDbError || str(e['code']) !== undefined) return true
+    e = e.cause as AnyError | undefined
+  }
+  return false
+}
+
+/**
  * Turns whatever a driver threw into a QuantDbError. Drizzle wraps driver errors in one whose
  * message repeats the SQL and every bound parameter; we unwrap it and keep only the server's
  * message, so errors never carry thousands of parameters (or secrets) into a log line.

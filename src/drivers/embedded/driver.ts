@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { QuantDbError } from '../../errors.js'
-import { toQuantDbError } from '../../errors-map.js'
+import { isDatabaseError, toQuantDbError } from '../../errors-map.js'
 import * as schema from '../../schema/index.js'
 import type { Driver, QueryRunner, QuantDatabase, Row } from '../types.js'
 import { arrayQueryOptions, drizzleEmbedded, rawQueryOptions, type PgliteLike } from './session.js'
@@ -87,7 +87,11 @@ class EmbeddedRunner implements QueryRunner {
   async transaction<T>(fn: (tx: QueryRunner) => Promise<T>): Promise<T> {
     if (this.inTransaction) return savepoint(this, fn)
     const root = this.client as unknown as { transaction<R>(f: (tx: PgliteTx) => Promise<R>): Promise<R> }
-    return root.transaction((tx) => fn(new EmbeddedRunner(tx, true)))
+    try {
+      return await root.transaction((tx) => fn(new EmbeddedRunner(tx, true)))
+    } catch (error) {
+      throw isDatabaseError(error) ? toQuantDbError(error) : error
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Sql, TransactionSql } from 'postgres'
 import { QuantDbError } from '../../errors.js'
-import { toQuantDbError } from '../../errors-map.js'
+import { isDatabaseError, toQuantDbError } from '../../errors-map.js'
 import * as schema from '../../schema/index.js'
 import type { Driver, QueryRunner, QuantDatabase, Row } from '../types.js'
 
@@ -21,6 +21,11 @@ export interface PostgresDriverOptions {
 }
 
 type AnySql = Sql | TransactionSql
+
+// drizzle replaces the pool's timestamp serializers with pass-through ones (it serializes dates
+// itself), so a Date bound through raw SQL would reach the wire as an object: send its ISO text.
+const wireParams = (params: readonly unknown[]): never[] =>
+  params.map((p) => (p instanceof Date ? p.toISOString() : p)) as never[]
 
 async function loadPostgres(): Promise<(url: string, o: Record<string, unknown>) => Sql> {
   try {
@@ -53,7 +58,7 @@ class PostgresRunner implements QueryRunner {
 
   async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
     try {
-      return (await this.sql.unsafe(text, params as never[])) as unknown as T[]
+      return (await this.sql.unsafe(text, wireParams(params))) as unknown as T[]
     } catch (error) {
       throw toQuantDbError(error)
     }
@@ -61,7 +66,7 @@ class PostgresRunner implements QueryRunner {
 
   async queryArrays(text: string, params: readonly unknown[] = []): Promise<unknown[][]> {
     try {
-      return (await this.sql.unsafe(text, params as never[]).values()) as unknown as unknown[][]
+      return (await this.sql.unsafe(text, wireParams(params)).values()) as unknown as unknown[][]
     } catch (error) {
       throw toQuantDbError(error)
     }
@@ -88,12 +93,14 @@ class PostgresRunner implements QueryRunner {
   async transaction<T>(fn: (tx: QueryRunner) => Promise<T>): Promise<T> {
     try {
       if (this.inTransaction) {
-        return (await (this.sql as TransactionSql).savepoint(() => fn(this))) as T
+        // A savepoint runs on its own handle; queries through the outer one would not be rolled back with it.
+        return (await (this.sql as TransactionSql).savepoint(async (sp) =>
+          fn(new PostgresRunner(sp, await drizzleFor(sp, this.pool), true, this.pool)))) as T
       }
       return (await this.pool.begin(async (tsql) =>
         fn(new PostgresRunner(tsql, await drizzleFor(tsql, this.pool), true, this.pool)))) as T
     } catch (error) {
-      throw toQuantDbError(error)
+      throw isDatabaseError(error) ? toQuantDbError(error) : error
     }
   }
 }
