@@ -1,33 +1,59 @@
 import { and, asc, eq, gt, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
-import { NotFoundError } from '../errors.js'
+import { NotFoundError, ValidationError, type ValidationIssue } from '../errors.js'
 import { chunks, rowsPerStatement } from '../internal/batch.js'
 import { tickers, type TickerRow } from '../schema/index.js'
 import { tickerInputSchema, type TickerInput } from '../validation/ticker.js'
-import { checkOne, checkRows } from '../validation/validate.js'
+import { checkOne, checkRows, MAX_ISSUES } from '../validation/validate.js'
 import { isoDate, regionCode, tickerCode } from '../validation/rules.js'
 import type { RepoContext } from './context.js'
 import { z } from 'zod'
+import { mapErrors } from '../internal/map-errors.js'
 
 export type { TickerInput }
 export type Ticker = TickerRow
 
 export interface TickerListOptions {
-  region?: string
-  market?: string
-  sector?: string
+  region?: string | undefined
+  market?: string | undefined
+  sector?: string | undefined
   /** Only `is_active = TRUE` (uses the partial indexes). */
-  activeOnly?: boolean
+  activeOnly?: boolean | undefined
   /** JSONB containment: `{ exchange: 'KOSPI' }` matches tickers whose metadata contains it (GIN index). */
-  metadata?: Record<string, unknown>
+  metadata?: Record<string, unknown> | undefined
   /** `marketCap`: largest first, unknown caps last. Default: ticker, region. */
-  orderBy?: 'marketCap' | 'ticker'
-  limit?: number
-  offset?: number
+  orderBy?: 'marketCap' | 'ticker' | undefined
+  /** Page size and start (both integers >= 0). */
+  limit?: number | undefined
+  offset?: number | undefined
 }
 
 const COLUMN_OF: Record<string, string> = {
   market: 'market', sector: 'sector', industry: 'industry', marketCap: 'market_cap', listedDate: 'listed_date',
   delistedDate: 'delisted_date', isActive: 'is_active', metadata: 'metadata',
+}
+
+const listOptionsSchema = z.object({
+  region: z.string().optional(),
+  market: z.string().optional(),
+  sector: z.string().optional(),
+  activeOnly: z.boolean().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  orderBy: z.enum(['marketCap', 'ticker']).optional(),
+  limit: z.number().int().min(0).optional(),
+  offset: z.number().int().min(0).optional(),
+}).strict()
+
+/** Two rows for one `(ticker, region)` in a call would make the merge fail halfway: reject the call first. */
+function rejectDuplicateKeys(rows: readonly { row: number; value: TickerInput }[]): void {
+  const firstRow = new Map<string, number>()
+  const issues: ValidationIssue[] = []
+  for (const { row, value } of rows) {
+    const key = `${value.ticker}\u0000${value.region}`
+    const first = firstRow.get(key)
+    if (first === undefined) firstRow.set(key, row)
+    else issues.push({ row, field: 'ticker', message: `duplicates row ${first} (same ticker and region)` })
+  }
+  if (issues.length > 0) throw new ValidationError('tickers', issues.slice(0, MAX_ISSUES))
 }
 
 /**
@@ -39,7 +65,8 @@ export class TickerRepo {
 
   /**
    * Inserts or updates by `(ticker, region)`; fields left out keep their stored value, and
-   * `last_updated` is refreshed. All rows or none.
+   * `last_updated` is refreshed. All rows or none: a bad row, or two rows with the same key,
+   * throws a ValidationError naming row and field before anything is written.
    *
    * @example
    * ```ts
@@ -48,12 +75,15 @@ export class TickerRepo {
    */
   async upsert(rows: readonly TickerInput[]): Promise<{ inserted: number; updated: number }> {
     const { valid } = checkRows('tickers', rows, tickerInputSchema(this.ctx.options.regions))
+    rejectDuplicateKeys(valid)
     // Rows are grouped by the fields they carry, so an update never blanks a field a row left out.
     const groups = new Map<string, TickerInput[]>()
     for (const { value } of valid) {
       const keys = Object.keys(value).filter((k) => k in COLUMN_OF && value[k as keyof TickerInput] !== undefined).sort()
       const key = keys.join(',')
-      groups.set(key, [...(groups.get(key) ?? []), value])
+      const group = groups.get(key)
+      if (group) group.push(value)
+      else groups.set(key, [value])
     }
     const size = rowsPerStatement(11, this.ctx.limits)
     return this.ctx.runner.transaction(async (tx) => {
@@ -75,8 +105,8 @@ export class TickerRepo {
 
   /** The ticker, or `undefined`. */
   async find(ticker: string, region: string): Promise<Ticker | undefined> {
-    const [row] = await this.ctx.runner.db.select().from(tickers)
-      .where(and(eq(tickers.ticker, ticker), eq(tickers.region, region)))
+    const [row] = await mapErrors(this.ctx.runner.db.select().from(tickers)
+      .where(and(eq(tickers.ticker, ticker), eq(tickers.region, region))))
     return row
   }
 
@@ -96,6 +126,7 @@ export class TickerRepo {
    * ```
    */
   async list(options: TickerListOptions = {}): Promise<Ticker[]> {
+    checkOne('tickers', options, listOptionsSchema)
     const where: SQL[] = []
     if (options.region !== undefined) where.push(eq(tickers.region, options.region))
     if (options.market !== undefined) where.push(eq(tickers.market, options.market))
@@ -108,7 +139,7 @@ export class TickerRepo {
     const query = this.ctx.runner.db.select().from(tickers).where(and(...where)).orderBy(...order)
     if (options.limit !== undefined) query.limit(options.limit)
     if (options.offset !== undefined) query.offset(options.offset)
-    return query
+    return mapErrors(query)
   }
 
   /**
@@ -117,10 +148,10 @@ export class TickerRepo {
    */
   async delist(ticker: string, region: string, date: string): Promise<Ticker> {
     checkOne('tickers', { ticker, region, date }, z.object({ ticker: tickerCode, region: regionCode(this.ctx.options.regions), date: isoDate }))
-    const [row] = await this.ctx.runner.db.update(tickers)
+    const [row] = await mapErrors(this.ctx.runner.db.update(tickers)
       .set({ isActive: false, delistedDate: date, lastUpdated: sql`now()` })
       .where(and(eq(tickers.ticker, ticker), eq(tickers.region, region)))
-      .returning()
+      .returning())
     if (!row) throw new NotFoundError('tickers', { ticker, region })
     return row
   }
@@ -130,7 +161,7 @@ export class TickerRepo {
    * backtests include the tickers that later died. Unknown listing dates count as listed.
    * @example `const universe = await qdb.tickers.universeAsOf('2020-03-16', { region: 'KR' })`
    */
-  async universeAsOf(date: string, options: { region?: string; sector?: string } = {}): Promise<Ticker[]> {
+  async universeAsOf(date: string, options: { region?: string | undefined; sector?: string | undefined } = {}): Promise<Ticker[]> {
     checkOne('tickers', { date }, z.object({ date: isoDate }))
     const where: (SQL | undefined)[] = [
       or(isNull(tickers.listedDate), lte(tickers.listedDate, date)),
@@ -138,13 +169,15 @@ export class TickerRepo {
     ]
     if (options.region !== undefined) where.push(eq(tickers.region, options.region))
     if (options.sector !== undefined) where.push(eq(tickers.sector, options.sector))
-    return this.ctx.runner.db.select().from(tickers).where(and(...where)).orderBy(asc(tickers.ticker), asc(tickers.region))
+    return mapErrors(this.ctx.runner.db.select().from(tickers).where(and(...where)).orderBy(asc(tickers.ticker), asc(tickers.region)))
   }
 
   /**
    * Deletes a ticker and everything that refers to it — bars, scores (compressed chunks included),
    * trades, the position — in one transaction. The foreign keys' ON DELETE CASCADE is not relied on:
-   * on some TimescaleDB versions it leaves compressed rows behind (DESIGN.md 6).
+   * on some TimescaleDB versions it leaves compressed rows behind (DESIGN.md 6). Returns the rows
+   * deleted per table; throws NotFoundError (and deletes nothing) for an unknown ticker.
+   * @example `const deleted = await qdb.tickers.purge('000000', 'KR') // { ohlcv_data: 2500, ..., tickers: 1 }`
    */
   async purge(ticker: string, region: string): Promise<Record<string, number>> {
     return this.ctx.runner.transaction(async (tx) => {

@@ -47,6 +47,8 @@ forEachTarget('tickers', (target, db) => {
     expect((await db().tickers.list({ market: 'NASDAQ' })).map((t) => t.ticker)).toEqual(['AAPL', 'MSFT'])
     const page2 = await db().tickers.list({ region: 'US', orderBy: 'marketCap', limit: 2, offset: 2 })
     expect(page2.map((t) => t.ticker)).toEqual(['XOM', 'GONE'])
+    await expect(db().tickers.list({ limit: -1 })).rejects.toBeInstanceOf(ValidationError)
+    await expect(db().tickers.list({ orderBy: 'price' as never })).rejects.toBeInstanceOf(ValidationError)
   })
 
   it('rejects bad rows naming row and field, and writes nothing', async () => {
@@ -67,6 +69,12 @@ forEachTarget('tickers', (target, db) => {
       expect((e as ValidationError).issues[0]).toMatchObject({ row: 1, field })
     }
     expect(await db().tickers.find('GOOD', 'KR')).toBeUndefined()
+
+    const dup = await db().tickers.upsert([{ ticker: 'GOOD', region: 'KR' }, { ticker: 'GOOD', region: 'US' }, { ticker: 'GOOD', region: 'KR', sector: 'X' }])
+      .catch((x: unknown) => x)
+    expect(dup).toBeInstanceOf(ValidationError)
+    expect((dup as ValidationError).issues).toEqual([{ row: 2, field: 'ticker', message: 'duplicates row 0 (same ticker and region)' }])
+    expect(await db().tickers.find('GOOD', 'US')).toBeUndefined()
   })
 
   it('delists without deleting history, and answers the universe as of a date', async () => {

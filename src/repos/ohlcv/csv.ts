@@ -1,0 +1,63 @@
+import { INDICATOR_FIELDS, type OhlcvBarInput } from '../../validation/ohlcv.js'
+
+// Bars as COPY ... (FORMAT csv) text. Only validated bars get here: numbers are finite, volume a
+// safe integer (printed without exponent), ticker/region/timeframe non-empty strings.
+
+/** SQL column names, in the order the CSV writes them; which ones a batch carries depends on its shape. */
+export const KEY_COLUMNS = ['ticker', 'region', 'date', 'timeframe'] as const
+export const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const
+export const INDICATOR_COLUMNS = [
+  'ma5', 'ma20', 'ma60', 'ma120', 'ma200', 'rsi', 'macd', 'macd_signal', 'bb_upper', 'bb_middle', 'bb_lower', 'atr',
+] as const
+
+/** Which optional groups of columns a batch of bars writes. */
+export interface BarShape {
+  adjusted: boolean
+  indicators: boolean
+}
+
+/** The shape of one bar: does it set `adjusted_close`, does it set the indicators. */
+export function shapeOf(b: OhlcvBarInput): BarShape {
+  let indicators = false
+  for (const f of INDICATOR_FIELDS) {
+    if (b[f] !== undefined) {
+      indicators = true
+      break
+    }
+  }
+  return { adjusted: b.adjustedClose !== undefined, indicators }
+}
+
+export function columnsOf(shape: BarShape): string[] {
+  return [
+    ...KEY_COLUMNS, ...PRICE_COLUMNS,
+    ...(shape.adjusted ? ['adjusted_close'] : []),
+    ...(shape.indicators ? INDICATOR_COLUMNS : []),
+  ]
+}
+
+const NEEDS_QUOTES = /[",\r\n]/
+
+function text(s: string): string {
+  return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s
+}
+
+function num(v: number | null | undefined): string {
+  return v === null || v === undefined ? '' : String(v)
+}
+
+/** The CSV text of `bars` (all of one shape), one line per bar, columns as `columnsOf(shape)`. */
+export function barsToCsv(bars: readonly OhlcvBarInput[], shape: BarShape): string {
+  const lines = new Array<string>(bars.length)
+  for (let i = 0; i < bars.length; i++) {
+    const b = bars[i] as OhlcvBarInput
+    let line = `${text(b.ticker)},${text(b.region)},${b.date},${text(b.timeframe ?? 'daily')},${b.open},${b.high},${b.low},${b.close},${b.volume}`
+    if (shape.adjusted) line += `,${num(b.adjustedClose)}`
+    if (shape.indicators) {
+      line += `,${num(b.ma5)},${num(b.ma20)},${num(b.ma60)},${num(b.ma120)},${num(b.ma200)},${num(b.rsi)}` +
+        `,${num(b.macd)},${num(b.macdSignal)},${num(b.bbUpper)},${num(b.bbMiddle)},${num(b.bbLower)},${num(b.atr)}`
+    }
+    lines[i] = line
+  }
+  return lines.join('\n') + '\n'
+}

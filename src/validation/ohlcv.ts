@@ -1,0 +1,195 @@
+import { z } from 'zod'
+import { ValidationError } from '../errors.js'
+import { isIsoDate, isoDate, numericFits, price, regionCode, safeInteger, tickerCode } from './rules.js'
+import { checkRows, MAX_ISSUES, type CheckedRows, type RejectedRow } from './validate.js'
+
+/** The indicator columns of `ohlcv_data`, in table order (camelCase). */
+export const INDICATOR_FIELDS = [
+  'ma5', 'ma20', 'ma60', 'ma120', 'ma200', 'rsi', 'macd', 'macdSignal', 'bbUpper', 'bbMiddle', 'bbLower', 'atr',
+] as const
+export type IndicatorField = (typeof INDICATOR_FIELDS)[number]
+
+/**
+ * One bar for `qdb.ohlcv.upsert`. Prices are NUMERIC(18,4) (stored rounded to 4 decimals), volume a BIGINT.
+ *
+ * - `adjustedClose`: omitted keeps the stored value on update; `null` clears it.
+ * - Indicators are normally computed by `recomputeIndicators`; they may be given (an import of
+ *   already-computed history), in which case all twelve are written (missing ones as NULL). A bar
+ *   without any indicator field leaves the stored indicators as they are.
+ */
+export interface OhlcvBarInput {
+  ticker: string
+  region: string
+  /** 'YYYY-MM-DD'. */
+  date: string
+  /** Default 'daily'. */
+  timeframe?: string | undefined
+  open: number
+  high: number
+  low: number
+  close: number
+  /** Safe integer >= 0. */
+  volume: number
+  adjustedClose?: number | null | undefined
+  ma5?: number | null | undefined
+  ma20?: number | null | undefined
+  ma60?: number | null | undefined
+  ma120?: number | null | undefined
+  ma200?: number | null | undefined
+  /** 0..100. */
+  rsi?: number | null | undefined
+  macd?: number | null | undefined
+  macdSignal?: number | null | undefined
+  bbUpper?: number | null | undefined
+  bbMiddle?: number | null | undefined
+  bbLower?: number | null | undefined
+  /** >= 0. */
+  atr?: number | null | undefined
+}
+
+// A price must still be positive once the column has rounded it to 4 decimals.
+const barPrice = price.refine((v) => Math.round(v * 1e4) > 0, { message: 'must be at least 0.0001 (NUMERIC(18, 4))' })
+const indicator = numericFits(18, 4).nullable().optional()
+
+export function ohlcvBarSchema(regions: ReadonlySet<string>) {
+  return z
+    .object({
+      ticker: tickerCode,
+      region: regionCode(regions),
+      date: isoDate,
+      timeframe: z.string().min(1, 'must not be empty').max(10, 'must be at most 10 characters').default('daily'),
+      open: barPrice,
+      high: barPrice,
+      low: barPrice,
+      close: barPrice,
+      volume: safeInteger.refine((v) => v >= 0, { message: 'must not be negative' }),
+      adjustedClose: barPrice.nullable().optional(),
+      ma5: indicator, ma20: indicator, ma60: indicator, ma120: indicator, ma200: indicator,
+      rsi: z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100').nullable().optional(),
+      macd: indicator, macdSignal: indicator, bbUpper: indicator, bbMiddle: indicator, bbLower: indicator,
+      atr: indicator.refine((v) => v == null || v >= 0, { message: 'must not be negative' }),
+    })
+    .strict()
+    .superRefine((b, ctx) => {
+      // The spec's CHECK constraints, reported on the field that breaks them.
+      const fail = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message })
+      if (b.high < b.low) fail('high', 'must be >= low')
+      if (b.high < b.open) fail('high', 'must be >= open')
+      if (b.high < b.close) fail('high', 'must be >= close')
+      if (b.low > b.open) fail('low', 'must be <= open')
+      if (b.low > b.close) fail('low', 'must be <= close')
+    })
+}
+
+/**
+ * Validates bars for an upsert: every rule of `ohlcvBarSchema`, plus no two rows with the same
+ * `(ticker, region, date, timeframe)` in one call (the second is rejected, naming the first).
+ * `'throw'` (default) throws a ValidationError naming row and field; `'skip'` returns the bad rows.
+ *
+ * @example
+ * ```ts
+ * const { valid, rejected } = checkBars(bars, new Set(['KR']), 'skip')
+ * ```
+ */
+export function checkBars(
+  rows: readonly OhlcvBarInput[],
+  regions: ReadonlySet<string>,
+  onInvalid: 'throw' | 'skip' = 'throw',
+): CheckedRows<OhlcvBarInput, OhlcvBarInput> {
+  // The common case (a good bar) is decided by plainly written checks at a fraction of zod's cost;
+  // anything they do not accept goes through the zod schema, which has the last word and the messages.
+  // Valid rows are returned as given (no copy): a missing timeframe means 'daily'.
+  const fast = new FastBarCheck(regions)
+  const schema = ohlcvBarSchema(regions)
+  const duplicates = new DuplicateFinder()
+  const valid: CheckedRows<OhlcvBarInput>['valid'] = []
+  const rejected: RejectedRow<OhlcvBarInput>[] = []
+  for (let i = 0; i < rows.length; i++) {
+    const bar = rows[i] as OhlcvBarInput
+    if (!fast.accepts(bar)) {
+      const issues = checkRows('ohlcv_data', [bar], schema, 'skip').rejected[0]?.issues
+      if (issues) {
+        rejected.push({ row: i, input: bar, issues: issues.map((x) => ({ ...x, row: i })) })
+        continue
+      }
+    }
+    const first = duplicates.firstRow(bar, i)
+    if (first === undefined) valid.push({ row: i, value: bar })
+    else {
+      const message = `duplicates row ${first} (same ticker, region, date and timeframe)`
+      rejected.push({ row: i, input: bar, issues: [{ row: i, field: 'date', message }] })
+    }
+  }
+  if (onInvalid === 'throw' && rejected.length > 0) {
+    throw new ValidationError('ohlcv_data', rejected.flatMap((r) => r.issues).slice(0, MAX_ISSUES))
+  }
+  return { valid, rejected }
+}
+
+/** Remembers the first row of each key; bars usually come grouped by ticker, so the group lookup is cached. */
+class DuplicateFinder {
+  private readonly groups = new Map<string, Map<string, number>>()
+  private lastGroup = ''
+  private lastDates: Map<string, number> | undefined
+
+  /** The earlier row with the same key, or undefined (and the row is remembered). */
+  firstRow(b: OhlcvBarInput, row: number): number | undefined {
+    const group = `${b.ticker}\u0000${b.region}\u0000${b.timeframe ?? 'daily'}`
+    let dates = this.lastDates
+    if (group !== this.lastGroup || !dates) {
+      dates = this.groups.get(group)
+      if (!dates) this.groups.set(group, (dates = new Map()))
+      this.lastGroup = group
+      this.lastDates = dates
+    }
+    const first = dates.get(b.date)
+    if (first === undefined) dates.set(b.date, row)
+    return first
+  }
+}
+
+const ALLOWED = new Set<string>([
+  'ticker', 'region', 'date', 'timeframe', 'open', 'high', 'low', 'close', 'volume', 'adjustedClose', ...INDICATOR_FIELDS,
+])
+const LIMIT_18_4 = 1e14
+
+function fitsPrice(v: unknown): v is number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return false
+  const scaled = Math.round(v * 1e4)
+  return scaled > 0 && scaled / 1e4 < LIMIT_18_4
+}
+function fitsIndicator(v: unknown): boolean {
+  if (v === undefined || v === null) return true
+  return typeof v === 'number' && Number.isFinite(v) && Math.abs(Math.round(v * 1e4) / 1e4) < LIMIT_18_4
+}
+
+/** A strict subset of `ohlcvBarSchema`: true only for bars the schema surely accepts. */
+class FastBarCheck {
+  private readonly goodDates = new Set<string>()
+  constructor(private readonly regions: ReadonlySet<string>) {}
+
+  accepts(b: OhlcvBarInput): boolean {
+    if (typeof b !== 'object' || b === null) return false
+    for (const key in b) if (!ALLOWED.has(key)) return false
+    const { ticker, date, timeframe, open, high, low, close, volume } = b
+    if (typeof ticker !== 'string' || ticker.length < 1 || ticker.length > 20 || ticker.trim() !== ticker) return false
+    if (typeof b.region !== 'string' || !this.regions.has(b.region)) return false
+    if (typeof date !== 'string' || !this.isDate(date)) return false
+    if (timeframe !== undefined && (typeof timeframe !== 'string' || timeframe.length < 1 || timeframe.length > 10)) return false
+    if (!fitsPrice(open) || !fitsPrice(high) || !fitsPrice(low) || !fitsPrice(close)) return false
+    if (!(high >= low && high >= open && high >= close && low <= open && low <= close)) return false
+    if (!Number.isSafeInteger(volume) || volume < 0) return false
+    if (b.adjustedClose !== undefined && b.adjustedClose !== null && !fitsPrice(b.adjustedClose)) return false
+    for (const field of INDICATOR_FIELDS) if (!fitsIndicator(b[field])) return false
+    if (b.rsi != null && !(b.rsi >= 0 && b.rsi <= 100)) return false
+    if (b.atr != null && !(b.atr >= 0)) return false
+    return true
+  }
+
+  private isDate(s: string): boolean {
+    if (this.goodDates.has(s)) return true
+    if (!isIsoDate(s)) return false
+    this.goodDates.add(s)
+    return true
+  }
+}

@@ -1,0 +1,88 @@
+import { expect, it } from 'vitest'
+import { computeIndicators } from '../../src/indicators/index.js'
+import { INDICATOR_FIELDS, type Bar } from '../../src/index.js'
+import { syntheticMarket } from '../../src/synthetic/index.js'
+import { forEachTarget } from '../helpers/targets.js'
+
+// 4 tickers (2 KR, 2 US) x 320 weekdays from 2021 with 2% gaps: old enough to be compressed.
+const market = syntheticMarket({ seed: 5, tickers: 4, days: 320, gapProbability: 0.02, start: '2021-01-04' })
+
+/** What the columns must hold: computeIndicators of the stored bars, rounded to 4 decimals, NULL for NaN. */
+function expectedIndicators(bars: readonly Bar[]) {
+  const set = computeIndicators({ high: bars.map((b) => b.high!), low: bars.map((b) => b.low!), close: bars.map((b) => b.close!) })
+  return bars.map((_, i) => Object.fromEntries(INDICATOR_FIELDS.map((f) => {
+    const v = set[f][i]!
+    return [f, Number.isNaN(v) ? null : Number(v.toFixed(4)) + 0] // + 0: no -0
+  })))
+}
+const storedIndicators = (bars: readonly Bar[]) => bars.map((b) => Object.fromEntries(INDICATOR_FIELDS.map((f) => [f, b[f]])))
+
+forEachTarget('ohlcv indicators', (target, db) => {
+  const history = (ticker: string, region: string) => db().ohlcv.range(ticker, region, '2000-01-01', '2099-12-31')
+
+  it('stores computeIndicators of the stored bars, NULL during warm-up, compressed chunks included', async () => {
+    await db().ohlcv.upsert(market.bars)
+    if (target.timescale) expect(await db().ops.compress('ohlcv_data', '90 days')).toBeGreaterThan(0)
+    const kr = await db().ohlcv.recomputeIndicators({ region: 'KR' })
+    const us = await db().ohlcv.recomputeIndicators({ region: 'US' })
+    expect(kr.tickers + us.tickers).toBe(4)
+    expect(kr.bars + us.bars).toBe(market.bars.length)
+    // The first 4 bars of each ticker have no indicator at all (ma5 starts on bar 5): already NULL, not rewritten.
+    expect(kr.updated + us.updated).toBe(market.bars.length - 4 * 4)
+
+    for (const t of market.tickers) {
+      const bars = await history(t.ticker, t.region)
+      expect(bars.length).toBeGreaterThan(300)
+      expect(storedIndicators(bars)).toEqual(expectedIndicators(bars))
+      // Warm-up, stated independently of the implementation: SMA n has its first value on bar n,
+      // RSI 14 and ATR 14 on bar 15, MACD on bar 26, its signal on bar 34, Bollinger on bar 20.
+      const firstValue = (f: (typeof INDICATOR_FIELDS)[number]) => bars.findIndex((b) => b[f] !== null)
+      expect(INDICATOR_FIELDS.map(firstValue)).toEqual([4, 19, 59, 119, 199, 14, 25, 33, 19, 19, 19, 14])
+      expect(bars.slice(firstValue('ma200')).every((b) => b.ma200 !== null)).toBe(true)
+      expect(bars.at(-1)!.rsi).toBeGreaterThanOrEqual(0)
+      expect(bars.at(-1)!.rsi).toBeLessThanOrEqual(100)
+    }
+    // Nothing changed since: nothing is rewritten.
+    expect(await db().ohlcv.recomputeIndicators({ region: 'KR' })).toMatchObject({ updated: 0 })
+  })
+
+  it('from + warm-up: only new bars are written, with the values of a whole-history computation', async () => {
+    const t = market.tickers.find((x) => x.region === 'US')!
+    const before = await history(t.ticker, t.region)
+    const last = before.at(-1)!
+    // 10 more weekdays after the market's last day, moving up 1% a day.
+    const next: Bar[] = []
+    let day = new Date(`${last.date}T00:00:00Z`)
+    let close = last.close!
+    while (next.length < 10) {
+      day = new Date(day.getTime() + 86_400_000)
+      if (day.getUTCDay() === 0 || day.getUTCDay() === 6) continue
+      close = Math.round(close * 101) / 100
+      next.push({ ...last, date: day.toISOString().slice(0, 10), open: close, high: close * 1.01, low: close * 0.99, close })
+    }
+    await db().ohlcv.upsert(next.map((b) => ({
+      ticker: b.ticker, region: b.region, date: b.date, open: b.open!, high: Math.round(b.high! * 100) / 100,
+      low: Math.round(b.low! * 100) / 100, close: b.close!, volume: 1_000,
+    })))
+    const result = await db().ohlcv.recomputeIndicators({ region: 'US', tickers: [t.ticker], from: next[0]!.date, warmup: 250 })
+    expect(result).toEqual({ tickers: 1, bars: 10, updated: 10 })
+    const after = await history(t.ticker, t.region)
+    expect(after).toHaveLength(before.length + 10)
+    expect(storedIndicators(after)).toEqual(expectedIndicators(after))
+    // Bars before `from` were not touched.
+    expect(after.slice(0, before.length).map((b) => b.lastUpdated)).toEqual(before.map((b) => b.lastUpdated))
+  })
+
+  it('recomputes only the tickers asked for, after a price correction', async () => {
+    const [a, b] = market.tickers.filter((x) => x.region === 'KR')
+    const barsA = await history(a!.ticker, 'KR')
+    const barsB = await history(b!.ticker, 'KR')
+    const fix = barsA[250]!
+    await db().ohlcv.upsert([{ ticker: fix.ticker, region: 'KR', date: fix.date, open: fix.open!, high: fix.high! * 2, low: fix.low!, close: fix.close! * 2, volume: fix.volume! }])
+    await db().ohlcv.recomputeIndicators({ region: 'KR', tickers: [a!.ticker], from: fix.date })
+    const fixed = await history(a!.ticker, 'KR')
+    expect(storedIndicators(fixed)).toEqual(expectedIndicators(fixed))
+    expect(fixed[250]!.ma5).not.toBe(barsA[250]!.ma5)
+    expect(await history(b!.ticker, 'KR')).toEqual(barsB)
+  })
+})

@@ -1,0 +1,224 @@
+import { expect, it } from 'vitest'
+import { ValidationError, type OhlcvBarInput } from '../../src/index.js'
+import { forEachTarget } from '../helpers/targets.js'
+
+/** A valid bar; high and low default to a range around open and close. */
+function bar(ticker: string, date: string, over: Partial<OhlcvBarInput> = {}): OhlcvBarInput {
+  const open = over.open ?? 100
+  const close = over.close ?? 105
+  return { ticker, region: 'KR', date, open, high: Math.max(110, open, close), low: Math.min(90, open, close), close, volume: 1_000, ...over }
+}
+
+forEachTarget('ohlcv', (target, db) => {
+  const count = async (ticker: string) =>
+    (await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM ohlcv_data WHERE ticker = $1`, [ticker]))[0]!.n
+
+  it('round-trips every field', async () => {
+    const input: OhlcvBarInput[] = [
+      bar('RT', '2024-03-04', {
+        open: 70_000.1234, high: 71_500.5, low: 69_800.0001, close: 71_000, volume: 9_007_199_254_740_991, adjustedClose: 35_500.0625,
+      }),
+      bar('RT', '2024-03-05', {
+        timeframe: 'daily', open: 0.0001, high: 99_999_999_999.9999, low: 0.0001, close: 12.3456, volume: 0, adjustedClose: null,
+        ma5: 1.5, ma20: 2.25, ma60: 3.125, ma120: 4.0625, ma200: 5.5, rsi: 99.9999, macd: -12.3456, macdSignal: -0.0001,
+        bbUpper: 15.0001, bbMiddle: 12.5, bbLower: -2.75, atr: 0.1234,
+      }),
+    ]
+    expect(await db().ohlcv.upsert(input)).toEqual({ inserted: 2, updated: 0, unchanged: 0, rejected: 0, rejectedRows: [] })
+    const [a, b] = await db().ohlcv.range('RT', 'KR', '2024-03-01', '2024-03-31')
+    expect(a).toMatchObject({
+      ticker: 'RT', region: 'KR', date: '2024-03-04', timeframe: 'daily', open: 70_000.1234, high: 71_500.5, low: 69_800.0001,
+      close: 71_000, volume: 9_007_199_254_740_991, adjustedClose: 35_500.0625,
+      ma5: null, ma20: null, ma60: null, ma120: null, ma200: null, rsi: null, macd: null, macdSignal: null,
+      bbUpper: null, bbMiddle: null, bbLower: null, atr: null,
+    })
+    expect(a!.lastUpdated).toBeInstanceOf(Date)
+    expect(b).toMatchObject({
+      date: '2024-03-05', open: 0.0001, high: 99_999_999_999.9999, low: 0.0001, close: 12.3456, volume: 0, adjustedClose: null,
+      ma5: 1.5, ma20: 2.25, ma60: 3.125, ma120: 4.0625, ma200: 5.5, rsi: 99.9999, macd: -12.3456, macdSignal: -0.0001,
+      bbUpper: 15.0001, bbMiddle: 12.5, bbLower: -2.75, atr: 0.1234,
+    })
+    // A bar carrying indicators writes all twelve: the ones it leaves out become NULL.
+    await db().ohlcv.upsert([{ ...input[1]!, ma5: 9, ma20: undefined, rsi: undefined, macd: undefined, macdSignal: undefined,
+      ma60: undefined, ma120: undefined, ma200: undefined, bbUpper: undefined, bbMiddle: undefined, bbLower: undefined, atr: undefined }])
+    const [, b2] = await db().ohlcv.range('RT', 'KR', '2024-03-01', '2024-03-31')
+    expect(b2).toMatchObject({ close: 12.3456, ma5: 9, ma20: null, rsi: null, macdSignal: null, atr: null })
+    // Stored at the column's 4 decimals.
+    await db().ohlcv.upsert([bar('RT', '2024-03-06', { close: 100.12345, open: 100.00004 })])
+    const [c] = await db().ohlcv.range('RT', 'KR', '2024-03-06', '2024-03-06')
+    expect(c).toMatchObject({ close: 100.1235, open: 100 })
+  })
+
+  it('re-ingest is idempotent; changes update and refresh last_updated; omitted fields keep their value', async () => {
+    const first = [bar('IDEM', '2024-04-01', { adjustedClose: 50, rsi: 40 }), bar('IDEM', '2024-04-02', { adjustedClose: 51 })]
+    expect(await db().ohlcv.upsert(first)).toMatchObject({ inserted: 2, updated: 0, unchanged: 0 })
+    const before = await db().ohlcv.range('IDEM', 'KR', '2024-04-01', '2024-04-02')
+    expect(await db().ohlcv.upsert(first)).toMatchObject({ inserted: 0, updated: 0, unchanged: 2 })
+    const again = await db().ohlcv.range('IDEM', 'KR', '2024-04-01', '2024-04-02')
+    expect(again).toEqual(before) // not rewritten: last_updated too
+
+    // Changed close, no adjustedClose and no indicators given: those keep their stored values.
+    const changed = [bar('IDEM', '2024-04-01', { close: 106 }), bar('IDEM', '2024-04-02', { adjustedClose: null }), bar('IDEM', '2024-04-03')]
+    expect(await db().ohlcv.upsert(changed)).toMatchObject({ inserted: 1, updated: 2, unchanged: 0 })
+    const after = await db().ohlcv.range('IDEM', 'KR', '2024-04-01', '2024-04-03')
+    expect(after.map((r) => [r.close, r.adjustedClose, r.rsi])).toEqual([[106, 50, 40], [105, null, null], [105, null, null]])
+    expect(after[0]!.lastUpdated!.getTime()).toBeGreaterThanOrEqual(before[0]!.lastUpdated!.getTime())
+    expect(after[0]!.lastUpdated).not.toEqual(before[0]!.lastUpdated)
+    expect(await count('IDEM')).toBe(3)
+  })
+
+  it('a bad bar rejects the call naming row and field, and writes nothing', async () => {
+    const cases: [Partial<OhlcvBarInput> & Record<string, unknown>, string][] = [
+      [{ high: 80 }, 'high'], [{ low: 106 }, 'low'], [{ open: -1 }, 'open'], [{ close: Number.NaN, high: 110, low: 90 }, 'close'],
+      [{ volume: -5 }, 'volume'], [{ volume: 2 ** 60 }, 'volume'], [{ date: '2024-13-01' }, 'date'],
+      [{ region: 'XX' }, 'region'], [{ ticker: 'X'.repeat(21) }, 'ticker'], [{ adjustedClose: 0 }, 'adjustedClose'],
+      [{ high: 1e15 }, 'high'], [{ date: '2024-05-01' }, 'date'] /* duplicate of row 0 */,
+    ]
+    for (const [over, field] of cases) {
+      const error = await db().ohlcv.upsert([bar('BAD', '2024-05-01'), bar('BAD', '2024-05-02', over)]).catch((e: unknown) => e)
+      expect(error, JSON.stringify(over)).toBeInstanceOf(ValidationError)
+      expect((error as ValidationError).issues[0]).toMatchObject({ row: 1, field })
+      expect((error as ValidationError).message).toContain(`row 1, field '${field}'`)
+    }
+    expect(await count('BAD')).toBe(0)
+  })
+
+  it('skip mode writes the good bars and reports the bad ones', async () => {
+    const bars = [bar('SKIP', '2024-05-01'), bar('SKIP', '2024-05-02', { high: 1 }), bar('SKIP', '2024-05-03'), bar('SKIP', '2024-05-03')]
+    const result = await db().ohlcv.upsert(bars, { onInvalid: 'skip' })
+    expect(result).toMatchObject({ inserted: 2, updated: 0, unchanged: 0, rejected: 2 })
+    expect(result.rejectedRows.map((r) => [r.row, r.issues[0]!.field])).toEqual([[1, 'high'], [3, 'date']])
+    expect(result.rejectedRows[0]!.input).toBe(bars[1])
+    expect((await db().ohlcv.range('SKIP', 'KR', '2024-05-01', '2024-05-31')).map((r) => r.date)).toEqual(['2024-05-01', '2024-05-03'])
+  })
+
+  it('every ingest strategy and batch size gives the same result, with progress reported', async () => {
+    for (const strategy of ['copy', 'unnest', 'values'] as const) {
+      const ticker = `STRAT_${strategy}`
+      const bars = Array.from({ length: 25 }, (_, i) => bar(ticker, `2024-06-${String(i + 1).padStart(2, '0')}`, { close: 100 + i / 4, high: 120 }))
+      const progress: number[] = []
+      const first = await db().ohlcv.upsert(bars.slice(0, 20), { strategy, batchSize: 7, onProgress: (p) => progress.push(p.written) })
+      expect(first).toMatchObject({ inserted: 20, updated: 0, unchanged: 0 })
+      expect(progress).toEqual([7, 14, 20])
+      const second = await db().ohlcv.upsert(bars.map((b, i) => (i < 5 ? { ...b, volume: 7 } : b)), { strategy, batchSize: 7 })
+      expect(second, strategy).toMatchObject({ inserted: 5, updated: 5, unchanged: 15 })
+      const stored = await db().ohlcv.range(ticker, 'KR', '2024-06-01', '2024-06-30')
+      expect(stored.map((r) => r.close)).toEqual(bars.map((b) => b.close))
+      expect(stored.map((r) => r.volume)).toEqual(bars.map((_, i) => (i < 5 ? 7 : 1_000)))
+    }
+  })
+
+  it('takes part in a transaction: a rollback leaves no bar', async () => {
+    await expect(db().transaction(async (tx) => {
+      await tx.ohlcv.upsert([bar('TXN', '2024-07-01')])
+      throw new Error('abort')
+    })).rejects.toThrow('abort')
+    expect(await count('TXN')).toBe(0)
+  })
+
+  it('updates and inserts bars in compressed chunks (older than 90 days)', async () => {
+    const old = Array.from({ length: 40 }, (_, i) => bar('COMP', `2023-01-${String((i % 28) + 1).padStart(2, '0')}`, { timeframe: i < 28 ? 'daily' : 'weekly' }))
+    await db().ohlcv.upsert(old)
+    if (target.timescale) {
+      await db().query(`SELECT compress_chunk(c, if_not_compressed => TRUE) FROM show_chunks('ohlcv_data', older_than => INTERVAL '90 days') c`)
+      const [row] = await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM timescaledb_information.chunks
+        WHERE hypertable_name = 'ohlcv_data' AND is_compressed AND range_start <= '2023-01-15' AND range_end > '2023-01-15'`)
+      expect(row!.n).toBe(1)
+    }
+    const result = await db().ohlcv.upsert([
+      bar('COMP', '2023-01-05', { close: 99.5, low: 80 }), bar('COMP', '2023-01-06', { volume: 5 }),
+      bar('COMP', '2023-01-07'), bar('COMP', '2023-01-29', { open: 95 }),
+    ])
+    expect(result).toMatchObject({ inserted: 1, updated: 2, unchanged: 1 })
+    const stored = await db().ohlcv.range('COMP', 'KR', '2023-01-04', '2023-01-30')
+    expect(stored).toHaveLength(26)
+    const on = (date: string) => stored.find((r) => r.date === date)
+    expect(on('2023-01-04')).toMatchObject({ open: 100, low: 90, close: 105, volume: 1_000 })
+    expect(on('2023-01-05')).toMatchObject({ open: 100, low: 80, close: 99.5, volume: 1_000 })
+    expect(on('2023-01-06')).toMatchObject({ open: 100, low: 90, close: 105, volume: 5 })
+    expect(on('2023-01-29')).toMatchObject({ open: 95, low: 90, close: 105, volume: 1_000 })
+    expect(await count('COMP')).toBe(41)
+  })
+
+  it('latest: newest first, limited, per timeframe', async () => {
+    const days = Array.from({ length: 30 }, (_, i) => `2024-08-${String(i + 1).padStart(2, '0')}`)
+    await db().ohlcv.upsert([...days.map((d, i) => bar('LAST', d, { close: 100 + i })), bar('LAST', '2024-08-31', { timeframe: 'weekly' })])
+    const latest = await db().ohlcv.latest('LAST', 'KR', { limit: 5 })
+    expect(latest.map((r) => [r.date, r.close])).toEqual([
+      ['2024-08-30', 129], ['2024-08-29', 128], ['2024-08-28', 127], ['2024-08-27', 126], ['2024-08-26', 125],
+    ])
+    expect(await db().ohlcv.latest('LAST', 'KR')).toHaveLength(30)
+    expect((await db().ohlcv.latest('LAST', 'KR', { timeframe: 'weekly' })).map((r) => r.date)).toEqual(['2024-08-31'])
+    expect(await db().ohlcv.latest('NONE', 'KR')).toEqual([])
+    await expect(db().ohlcv.latest('LAST', 'KR', { limit: 0 })).rejects.toBeInstanceOf(ValidationError)
+
+    // Up to today: 300 weekdays (the recent-window path), and a ticker with only its 3 latest bars recent.
+    const weekdays: string[] = []
+    for (let t = Date.now(); weekdays.length < 300; t -= 86_400_000) {
+      const d = new Date(t)
+      if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) weekdays.push(d.toISOString().slice(0, 10))
+    }
+    await db().ohlcv.upsert([
+      ...weekdays.map((d, i) => bar('NOW', d, { volume: i })),
+      ...weekdays.slice(0, 3).map((d, i) => bar('OLDNEW', d, { volume: i })),
+      ...['2001-05-02', '2001-05-03'].map((d, i) => bar('OLDNEW', d, { volume: 100 + i })),
+    ])
+    const now = await db().ohlcv.latest('NOW', 'KR')
+    expect(now.map((r) => r.volume)).toEqual(Array.from({ length: 250 }, (_, i) => i))
+    expect((await db().ohlcv.latest('NOW', 'KR', { limit: 300 })).map((r) => r.date)).toEqual(weekdays)
+    expect((await db().ohlcv.latest('OLDNEW', 'KR', { limit: 4 })).map((r) => r.volume)).toEqual([0, 1, 2, 101])
+  })
+
+  it('panel aligns tickers on the union calendar with NaN in the gaps', async () => {
+    await db().ohlcv.upsert([
+      bar('PA', '2024-09-02', { close: 10, volume: 1 }), bar('PA', '2024-09-03', { close: 11, volume: 2, adjustedClose: 5.5 }),
+      bar('PA', '2024-09-05', { close: 13, volume: 3 }),
+      bar('PB', '2024-09-03', { close: 20, volume: 4 }), bar('PB', '2024-09-04', { close: 21, volume: 5 }),
+      bar('PB', '2024-08-30', { close: 99 }), bar('PB', '2024-09-09', { close: 99 }), // outside the range
+      bar('PA', '2024-09-04', { close: 99, timeframe: 'weekly' }), // another timeframe
+      { ...bar('PA', '2024-09-04', { close: 99 }), region: 'US' }, // another region
+    ])
+    const p = await db().ohlcv.panel({
+      tickers: ['PB', 'PA', 'PNONE', 'PA'], region: 'KR', from: '2024-09-01', to: '2024-09-08', fields: ['close', 'volume', 'adjustedClose'],
+    })
+    const N = Number.NaN
+    expect(p.dates).toEqual(['2024-09-02', '2024-09-03', '2024-09-04', '2024-09-05'])
+    expect(p.tickers).toEqual(['PB', 'PA', 'PNONE'])
+    expect(p.fields.close.map((a) => [...a])).toEqual([[N, 20, 21, N], [10, 11, N, 13], [N, N, N, N]])
+    expect(p.fields.volume.map((a) => [...a])).toEqual([[N, 4, 5, N], [1, 2, N, 3], [N, N, N, N]])
+    expect([...p.fields.adjustedClose[1]!]).toEqual([N, 5.5, N, N])
+    expect(p.fields.close[0]).toBeInstanceOf(Float64Array)
+    expect([...p.matrix.close]).toEqual([N, 20, 21, N, 10, 11, N, 13, N, N, N, N])
+
+    const onCalendar = await db().ohlcv.panel({
+      tickers: ['PA'], region: 'KR', from: '2024-09-01', to: '2024-09-08', calendar: ['2024-09-03', '2024-09-04', '2024-09-06'],
+    })
+    expect(onCalendar.dates).toEqual(['2024-09-03', '2024-09-04', '2024-09-06'])
+    expect([...onCalendar.fields.close[0]!]).toEqual([11, N, N])
+    await expect(db().ohlcv.panel({ tickers: ['PA'], region: 'KR', from: '2024-09-08', to: '2024-09-01' })).rejects.toBeInstanceOf(ValidationError)
+  })
+
+  it('dailySummary reads the aggregate after a refresh', async () => {
+    await db().ohlcv.upsert([
+      { ...bar('S1', '2024-10-01', { close: 100, volume: 10, high: 200 }), region: 'VN' },
+      { ...bar('S2', '2024-10-01', { close: 200, volume: 30, high: 200 }), region: 'VN' },
+      { ...bar('S1', '2024-10-02', { close: 150, volume: 5, high: 200 }), region: 'VN' },
+      { ...bar('S1', '2024-10-02', { close: 150, volume: 5, high: 200 }), region: 'VN', timeframe: 'weekly' },
+    ])
+    const rows = await db().ohlcv.dailySummary({ region: 'VN', from: '2024-10-01', to: '2024-10-31', refresh: true })
+    expect(rows.map(({ day, region, nTickers, avgClose, avgVolume, totalVolume, avgRsi }) =>
+      ({ day, region, nTickers, avgClose, avgVolume, totalVolume, avgRsi }))).toEqual([
+      { day: '2024-10-01', region: 'VN', nTickers: 2, avgClose: 150, avgVolume: 20, totalVolume: 40, avgRsi: null },
+      { day: '2024-10-02', region: 'VN', nTickers: 1, avgClose: 150, avgVolume: 5, totalVolume: 5, avgRsi: null },
+    ])
+    // A later bar shows after refreshDailySummary.
+    await db().ohlcv.upsert([{ ...bar('S2', '2024-10-02', { close: 50, volume: 15, high: 200, low: 40 }), region: 'VN' }])
+    await db().ohlcv.refreshDailySummary({ from: '2024-10-02', to: '2024-10-02' })
+    const [, day2] = await db().ohlcv.dailySummary({ region: 'VN', from: '2024-10-01', to: '2024-10-31' })
+    expect(day2).toMatchObject({ nTickers: 2, avgClose: 100, totalVolume: 20 })
+    // TimescaleDB refreshes continuous aggregates only outside a transaction; plain mode can refresh inside one.
+    const inTx = db().transaction((tx) => tx.ohlcv.refreshDailySummary())
+    if (target.timescale) await expect(inTx).rejects.toMatchObject({ reason: 'unsupported' })
+    else await expect(inTx).resolves.toBeUndefined()
+  })
+})
