@@ -1,6 +1,181 @@
+import { and, eq, getTableColumns, sql, type InferSelectViewModel, type SQL } from 'drizzle-orm'
+import { z } from 'zod'
+import { NotFoundError } from '../errors.js'
+import { mapErrors } from '../internal/map-errors.js'
+import { chunks, rowsPerStatement } from '../internal/batch.js'
+import { factorMonthlyPerformance, factorScores, type FactorScoreRow } from '../schema/index.js'
+import {
+  checkFactorScores, dateRangeSchema, monthlyPerformanceOptionsSchema, tickerKeySchema, topSignalsOptionsSchema,
+  type FactorScoreInput, type FactorUpsertOptions, type MonthlyPerformanceOptions, type Signal, type TickerKey,
+  type TopSignalsOptions,
+} from '../validation/factors.js'
+import { isoDate, regionCode, tickerCode } from '../validation/rules.js'
+import { checkOne, checkRows, type RejectedRow } from '../validation/validate.js'
 import type { RepoContext } from './context.js'
+import { historyQuery, latestQuery, monthlyPerformanceQuery, topSignalsQuery } from './factors/queries.js'
 
-/** `qdb.factors`: factor scores and signals. */
+export type { FactorScoreInput, FactorUpsertOptions, MonthlyPerformanceOptions, Signal, TickerKey, TopSignalsOptions }
+export type FactorScore = FactorScoreRow
+/** One row of spec 4.2's aggregate; `month` is the month's first day ('YYYY-MM-01'). */
+export type FactorMonthlyPerformance = InferSelectViewModel<typeof factorMonthlyPerformance>
+
+export interface FactorUpsertResult {
+  /** New `(ticker, region, calculationDate)` rows. */
+  inserted: number
+  /** Existing rows replaced (their `last_updated` refreshed). */
+  updated: number
+  /** Number of bad rows skipped (`onInvalid: 'skip'`; 0 otherwise, since a bad row throws). */
+  rejected: number
+  /** The skipped rows: index in the call, the input, the issues. */
+  rejectedRows: RejectedRow<FactorScoreInput>[]
+}
+
+// Every column but the key and last_updated is replaced on conflict: a row is one calculation.
+const KEY_COLUMNS = new Set(['ticker', 'region', 'calculation_date', 'last_updated'])
+const REPLACE: Record<string, SQL> = { lastUpdated: sql`now()` }
+for (const [field, column] of Object.entries(getTableColumns(factorScores))) {
+  if (!KEY_COLUMNS.has(column.name)) REPLACE[field] = sql.raw(`excluded."${column.name}"`)
+}
+// Bound parameters per row: every column but last_updated (its DEFAULT is written as a keyword).
+const COLUMNS_PER_ROW = Object.keys(getTableColumns(factorScores)).length - 1
+
+/**
+ * `qdb.factors`: multi-factor scores and signals (spec 2.3). Writes validate first (see
+ * {@link FactorScoreInput} for the score rules) and are all-or-nothing.
+ */
 export class FactorRepo {
   constructor(protected readonly ctx: RepoContext) {}
+
+  /**
+   * Inserts or replaces rows by `(ticker, region, calculationDate)`: sending the same calculation
+   * again is harmless, and a recalculation replaces the whole row (omitted fields become NULL).
+   * Layer totals and `totalScore` are computed when omitted. One transaction, batched multi-row statements.
+   *
+   * @example
+   * ```ts
+   * await qdb.factors.upsert([{
+   *   ticker: '005930', region: 'KR', calculationDate: '2024-06-28', signal: 'BUY',
+   *   marketRegimeScore: 8, volumeProfileScore: 7.5, priceActionScore: 6,          // layer1Total 21.5
+   *   stageAnalysisScore: 15, movingAverageScore: 12, relativeStrengthScore: 10,   // layer2Total 37
+   *   patternRecognitionScore: 9, volumeSpikeScore: 6, momentumScore: 8,           // layer3Total 23
+   *   peRatio: 12.4, roe: 0.18, calculationMetadata: { model: 'v3' },              // totalScore 81.5
+   * }])
+   * ```
+   */
+  async upsert(rows: readonly FactorScoreInput[], options: FactorUpsertOptions = {}): Promise<FactorUpsertResult> {
+    const o = checkOne('factor_scores', options, z.object({ onInvalid: z.enum(['throw', 'skip']).optional() }).strict())
+    const { valid, rejected } = checkFactorScores(rows, this.ctx.options.regions, o.onInvalid ?? 'throw')
+    const result: FactorUpsertResult = { inserted: 0, updated: 0, rejected: rejected.length, rejectedRows: rejected }
+    if (valid.length === 0) return result
+    const size = rowsPerStatement(COLUMNS_PER_ROW, this.ctx.limits)
+    return mapErrors(this.ctx.runner.transaction(async (tx) => {
+      for (const part of chunks(valid, size)) {
+        // `xmax = 0` marks a row this statement inserted; an updated row carries the updater's
+        // transaction id. Checked on TimescaleDB too, compressed chunks included (test/integration/factors).
+        const written = await tx.db.insert(factorScores).values(part.map((v) => v.value))
+          .onConflictDoUpdate({ target: [factorScores.ticker, factorScores.region, factorScores.calculationDate], set: REPLACE })
+          .returning({ inserted: sql<boolean>`(xmax = 0)` })
+        for (const w of written) w.inserted ? result.inserted++ : result.updated++
+      }
+      return result
+    }))
+  }
+
+  /** One ticker's scores on one day, or `undefined`. */
+  async find(ticker: string, region: string, calculationDate: string): Promise<FactorScore | undefined> {
+    this.checkKey(ticker, region, { calculationDate })
+    const [row] = await mapErrors(this.ctx.runner.db.select().from(factorScores).where(and(
+      eq(factorScores.ticker, ticker), eq(factorScores.region, region), eq(factorScores.calculationDate, calculationDate),
+    )))
+    return row
+  }
+
+  /** One ticker's scores on one day; throws NotFoundError carrying `{ ticker, region, calculationDate }`. */
+  async get(ticker: string, region: string, calculationDate: string): Promise<FactorScore> {
+    const row = await this.find(ticker, region, calculationDate)
+    if (!row) throw new NotFoundError('factor_scores', { ticker, region, calculationDate })
+    return row
+  }
+
+  /**
+   * The best-scored tickers of one day for a signal, highest `totalScore` first, ties by ticker and
+   * region (spec 8.1, query 2; served by the partial index `idx_factor_buy_signals` for BUY).
+   *
+   * @example
+   * ```ts
+   * const buys = await qdb.factors.topSignals({ date: '2024-06-28', region: 'KR', limit: 20 })
+   * ```
+   */
+  async topSignals(options: TopSignalsOptions): Promise<FactorScore[]> {
+    const o = checkOne('factor_scores', options, topSignalsOptionsSchema(this.ctx.options.regions))
+    return mapErrors(topSignalsQuery(this.ctx.runner.db, o))
+  }
+
+  /**
+   * The most recent row of each ticker (tickers without scores are left out), in the order asked.
+   *
+   * @example
+   * ```ts
+   * const [samsung, apple] = await qdb.factors.latest([{ ticker: '005930', region: 'KR' }, { ticker: 'AAPL', region: 'US' }])
+   * ```
+   */
+  async latest(keys: readonly TickerKey[]): Promise<FactorScore[]> {
+    const { valid } = checkRows('factor_scores', keys, tickerKeySchema(this.ctx.options.regions))
+    const found = new Map<string, FactorScore>()
+    for (const part of chunks(valid.map((v) => v.value), rowsPerStatement(2, this.ctx.limits))) {
+      for (const { newest: row } of await mapErrors(latestQuery(this.ctx.runner.db, part))) found.set(`${row.ticker}\u0000${row.region}`, row)
+    }
+    const out: FactorScore[] = []
+    const seen = new Set<string>()
+    for (const { value } of valid) {
+      const key = `${value.ticker}\u0000${value.region}`
+      const row = found.get(key)
+      if (row && !seen.has(key)) out.push(row)
+      seen.add(key)
+    }
+    return out
+  }
+
+  /**
+   * One ticker's rows from `from` to `to` (inclusive, both optional), oldest first.
+   * @example `const year = await qdb.factors.history('005930', 'KR', '2024-01-01', '2024-12-31')`
+   */
+  async history(ticker: string, region: string, from?: string, to?: string): Promise<FactorScore[]> {
+    this.checkKey(ticker, region, {})
+    checkOne('factor_scores', { from, to }, dateRangeSchema)
+    return mapErrors(historyQuery(this.ctx.runner.db, ticker, region, from, to))
+  }
+
+  /**
+   * Spec 4.2: per month, region and signal, the number of stocks and the average score, P/E,
+   * momentum, ROE and volatility. Refreshes the aggregate first unless `refresh: false`; inside a
+   * transaction with TimescaleDB it cannot (PostgreSQL forbids `refresh_continuous_aggregate`
+   * there) and reads the aggregate as last materialized.
+   *
+   * @example
+   * ```ts
+   * const rows = await qdb.factors.monthlyPerformance({ region: 'KR', from: '2024-01-01', to: '2024-06-30' })
+   * ```
+   */
+  async monthlyPerformance(options: MonthlyPerformanceOptions = {}): Promise<FactorMonthlyPerformance[]> {
+    const o = checkOne('factor_monthly_performance', options, monthlyPerformanceOptionsSchema(this.ctx.options.regions))
+    if (o.refresh !== false) await this.refreshMonthlyPerformance()
+    return mapErrors(monthlyPerformanceQuery(this.ctx.runner.db, o))
+  }
+
+  /** Brings `factor_monthly_performance` up to date; returns false where it cannot (see monthlyPerformance). */
+  async refreshMonthlyPerformance(): Promise<boolean> {
+    if (this.ctx.capabilities.timescale) {
+      if (this.ctx.runner.inTransaction) return false
+      await this.ctx.runner.exec(`CALL refresh_continuous_aggregate('factor_monthly_performance', NULL, NULL)`)
+    } else {
+      await this.ctx.runner.exec('REFRESH MATERIALIZED VIEW factor_monthly_performance')
+    }
+    return true
+  }
+
+  private checkKey(ticker: string, region: string, extra: { calculationDate?: string }): void {
+    const schema = z.object({ ticker: tickerCode, region: regionCode(this.ctx.options.regions), calculationDate: isoDate.optional() })
+    checkOne('factor_scores', { ticker, region, ...extra }, schema)
+  }
 }

@@ -1,0 +1,206 @@
+import { expect, it } from 'vitest'
+import { QuantDbError, ValidationError } from '../../src/index.js'
+import { topSignalsQuery } from '../../src/repos/factors/queries.js'
+import type { FactorScoreInput } from '../../src/repos/factors.js'
+import { tickers } from '../../src/schema/index.js'
+import type { TestDb } from '../../src/testing/index.js'
+import { forEachTarget } from '../helpers/targets.js'
+
+// Layer 1: 8 + 7.5 + 6 = 21.5; layer 2: 15 + 12 + 10 = 37; layer 3: 9 + 6 + 8 = 23; total 81.5.
+const PARTS = {
+  marketRegimeScore: 8, volumeProfileScore: 7.5, priceActionScore: 6,
+  stageAnalysisScore: 15, movingAverageScore: 12, relativeStrengthScore: 10,
+  patternRecognitionScore: 9, volumeSpikeScore: 6, momentumScore: 8,
+}
+
+async function addTickers(db: TestDb, codes: readonly string[], region = 'KR'): Promise<void> {
+  await db.db.insert(tickers).values(codes.map((ticker) => ({ ticker, region }))).onConflictDoNothing()
+}
+
+/** A row scored only by its layer totals: `total` split 25% / 45% / 30%, rounded to the cent. */
+function scored(ticker: string, region: string, calculationDate: string, total: number, signal: 'BUY' | 'WATCH' | 'AVOID'): FactorScoreInput {
+  const l1 = Math.round(total * 25) / 100
+  const l2 = Math.round(total * 45) / 100
+  const l3 = Math.round((total - l1 - l2) * 100) / 100
+  return { ticker, region, calculationDate, layer1Total: l1, layer2Total: l2, layer3Total: l3, signal }
+}
+
+const plan = (rows: Record<string, unknown>[]): string => JSON.stringify(rows.map((r) => r['QUERY PLAN']))
+
+forEachTarget('factors', (target, db) => {
+  it('round-trips a row with computed totals, and replaces it on a second upsert', async () => {
+    await addTickers(db(), ['005930'])
+    const row: FactorScoreInput = {
+      ticker: '005930', region: 'KR', calculationDate: '2024-06-28', ...PARTS, signal: 'BUY',
+      peRatio: 12.4567, pbRatio: 1.2, momentum12m: -0.35, rsiFactor: 55.5, roe: 0.18, debtEquity: 0.42,
+      volatilityFactor: 0.27, marketCapFactor: 26.8, calculationMetadata: { model: 'v3', universe: ['KOSPI'], weights: { value: 0.2 } },
+    }
+    expect(await db().factors.upsert([row])).toEqual({ inserted: 1, updated: 0, rejected: 0, rejectedRows: [] })
+    const stored = await db().factors.get('005930', 'KR', '2024-06-28')
+    expect(stored).toMatchObject({
+      ...row, layer1Total: 21.5, layer2Total: 37, layer3Total: 23, totalScore: 81.5,
+    })
+    expect(stored.lastUpdated).toBeInstanceOf(Date)
+
+    // A recalculation replaces the whole row: omitted fields become NULL.
+    const again = await db().factors.upsert([{ ticker: '005930', region: 'KR', calculationDate: '2024-06-28', layer1Total: 20, layer2Total: 30, layer3Total: 10, signal: 'WATCH' }])
+    expect(again).toMatchObject({ inserted: 0, updated: 1 })
+    const replaced = await db().factors.get('005930', 'KR', '2024-06-28')
+    expect(replaced).toMatchObject({ totalScore: 60, signal: 'WATCH', marketRegimeScore: null, peRatio: null, calculationMetadata: null })
+    expect(replaced.lastUpdated!.getTime()).toBeGreaterThanOrEqual(stored.lastUpdated!.getTime())
+    expect(await db().factors.find('005930', 'KR', '1999-01-01')).toBeUndefined()
+    await expect(db().factors.get('005930', 'KR', '1999-01-01')).rejects.toMatchObject({ reason: 'not_found', key: { ticker: '005930', region: 'KR', calculationDate: '1999-01-01' } })
+  })
+
+  it('rejects a bad row naming row and field, writing nothing; skip mode writes the rest', async () => {
+    await addTickers(db(), ['000660', '035420'])
+    const good = { ticker: '000660', region: 'KR', calculationDate: '2024-05-31', ...PARTS }
+    const cases: [Partial<FactorScoreInput> & Record<string, unknown>, string][] = [
+      [{ totalScore: 80 }, 'totalScore'],
+      [{ layer2Total: 36 }, 'layer2Total'],
+      [{ marketRegimeScore: 26 }, 'marketRegimeScore'],
+      [{ momentumScore: -1 }, 'momentumScore'],
+      [{ signal: 'SELL' as never }, 'signal'],
+      [{ peRatio: 1e7 }, 'peRatio'],
+      [{ region: 'XX' }, 'region'],
+    ]
+    for (const [patch, field] of cases) {
+      const e = await db().factors.upsert([good, { ...good, ticker: '035420', ...patch }]).catch((x: unknown) => x)
+      expect(e, JSON.stringify(patch)).toBeInstanceOf(ValidationError)
+      expect((e as ValidationError).issues[0]).toMatchObject({ row: 1, field })
+    }
+    const overflow = await db().factors.upsert([{ ...good, peRatio: 1e7 }]).catch((x: unknown) => x) as ValidationError
+    expect(overflow.message).toBe("Invalid factor_scores: row 0, field 'peRatio': must be less than 1000000 in absolute value (NUMERIC(10, 4))")
+    expect(await db().factors.find('000660', 'KR', '2024-05-31')).toBeUndefined()
+
+    const skipped = await db().factors.upsert([good, { ...good, ticker: '035420', totalScore: 1 }], { onInvalid: 'skip' })
+    expect(skipped).toMatchObject({ inserted: 1, updated: 0, rejected: 1 })
+    expect(skipped.rejectedRows[0]).toMatchObject({ row: 1, issues: [{ row: 1, field: 'totalScore' }] })
+    expect(await db().factors.find('035420', 'KR', '2024-05-31')).toBeUndefined()
+  })
+
+  it('writes large upserts in batches inside one transaction: all rows or none', async () => {
+    const codes = Array.from({ length: 50 }, (_, i) => `B${String(i).padStart(3, '0')}`)
+    await addTickers(db(), codes)
+    const rows = codes.flatMap((t) => Array.from({ length: 60 }, (_, d) => scored(t, 'KR', `2023-0${1 + Math.floor(d / 28)}-${String(1 + (d % 28)).padStart(2, '0')}`, 50 + (d % 40), 'WATCH')))
+    expect(rows).toHaveLength(3000)
+    expect(await db().factors.upsert(rows)).toMatchObject({ inserted: 3000, updated: 0 })
+    const changed = rows.slice(0, 1500).map((r) => ({ ...r, signal: 'AVOID' as const }))
+    const fresh = codes.map((t) => scored(t, 'KR', '2023-04-01', 70, 'BUY'))
+    expect(await db().factors.upsert([...changed, ...fresh])).toMatchObject({ inserted: 50, updated: 1500 })
+
+    // The unknown ticker sits in the last batch: the foreign key refuses it and the earlier batches go too.
+    const e = await db().factors.upsert([...codes.map((t) => scored(t, 'KR', '2023-05-01', 60, 'BUY')), ...rows.slice(0, 2500), scored('NOPE', 'KR', '2023-05-01', 60, 'BUY')])
+      .catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(QuantDbError)
+    expect((e as QuantDbError).reason).toBe('foreign_key_violation')
+    expect((e as Error).message).not.toMatch(/Failed query|params|B000/) // no SQL, no bound values
+    const [count] = await db().query<{ n: string | number }>(`SELECT count(*) AS n FROM factor_scores WHERE calculation_date = '2023-05-01'`)
+    expect(Number(count!.n)).toBe(0)
+  })
+
+  it('counts inserted and updated rows correctly, rows in compressed chunks included', async () => {
+    await addTickers(db(), ['C1', 'C2', 'C3'])
+    await db().factors.upsert([scored('C1', 'KR', '2018-01-10', 50, 'BUY'), scored('C2', 'KR', '2018-01-11', 40, 'WATCH')])
+    if (target.timescale) {
+      const compressed = await db().query(`SELECT compress_chunk(c) FROM show_chunks('factor_scores', older_than => DATE '2018-03-01', newer_than => DATE '2017-12-01') c`)
+      expect(compressed.length).toBeGreaterThan(0)
+      const [chunk] = await db().query<{ is_compressed: boolean }>(
+        `SELECT is_compressed FROM timescaledb_information.chunks WHERE hypertable_name = 'factor_scores' AND range_start <= '2018-01-10' AND range_end > '2018-01-10'`)
+      expect(chunk!.is_compressed).toBe(true)
+    }
+    const result = await db().factors.upsert([
+      scored('C1', 'KR', '2018-01-10', 90, 'BUY'), // existing, compressed
+      scored('C2', 'KR', '2018-01-11', 40, 'WATCH'), // existing, same values
+      scored('C3', 'KR', '2018-01-10', 30, 'AVOID'), // new, into the compressed chunk
+    ])
+    expect(result).toMatchObject({ inserted: 1, updated: 2 })
+    expect((await db().factors.get('C1', 'KR', '2018-01-10')).totalScore).toBe(90)
+    expect((await db().factors.get('C3', 'KR', '2018-01-10')).signal).toBe('AVOID')
+  })
+
+  it('returns the top signals of a day, best first, through the partial index', async () => {
+    // Shaped like production: many tickers, a few days (1,000 x 3, a third of them BUY each day).
+    // On a table this small the planner takes the partial index only when a day holds hundreds of
+    // rows; with 60 rows a day it rightly prefers the hypertable's calculation_date index.
+    const codes = Array.from({ length: 1000 }, (_, i) => `T${String(i).padStart(4, '0')}`)
+    await addTickers(db(), codes)
+    await addTickers(db(), ['AAPL', 'MSFT', 'NVDA'], 'US')
+    const signals = ['BUY', 'WATCH', 'AVOID'] as const
+    const rows = codes.flatMap((t, i) => Array.from({ length: 3 }, (_, d) =>
+      scored(t, 'KR', `2022-06-${String(14 + d).padStart(2, '0')}`, 40 + ((i * 7 + d) % 58), signals[(i + d) % 3]!)))
+    rows.push(scored('AAPL', 'US', '2022-06-15', 99, 'BUY'), scored('MSFT', 'US', '2022-06-15', 98.5, 'BUY'), scored('NVDA', 'US', '2022-06-15', 40, 'AVOID'))
+    await db().factors.upsert(rows)
+
+    const expected = rows.filter((r) => r.calculationDate === '2022-06-15' && r.signal === 'BUY')
+      .map((r) => ({ ticker: r.ticker, total: Math.round((r.layer1Total! + r.layer2Total! + r.layer3Total!) * 100) / 100 }))
+      .sort((a, b) => b.total - a.total || a.ticker.localeCompare(b.ticker))
+    const top = await db().factors.topSignals({ date: '2022-06-15', limit: 5 })
+    expect(top.map((r) => r.ticker)).toEqual(expected.slice(0, 5).map((r) => r.ticker))
+    expect(top.slice(0, 2).map((r) => [r.ticker, r.totalScore])).toEqual([['AAPL', 99], ['MSFT', 98.5]])
+    expect((await db().factors.topSignals({ date: '2022-06-15', region: 'US' })).map((r) => r.ticker)).toEqual(['AAPL', 'MSFT'])
+    const avoid = await db().factors.topSignals({ date: '2022-06-15', signal: 'AVOID', region: 'US' })
+    expect(avoid.map((r) => r.ticker)).toEqual(['NVDA'])
+    expect(await db().factors.topSignals({ date: '2022-06-16', region: 'US' })).toEqual([])
+    await expect(db().factors.topSignals({ date: '2022-06-15', limit: 0 })).rejects.toBeInstanceOf(ValidationError)
+    await expect(db().factors.topSignals({ date: 'today' })).rejects.toBeInstanceOf(ValidationError)
+
+    await db().exec('ANALYZE factor_scores')
+    const query = topSignalsQuery(db().db, { date: '2022-06-15', signal: 'BUY', limit: 50 }).toSQL()
+    const explained = plan(await db().query(`EXPLAIN (FORMAT JSON) ${query.sql}`, query.params))
+    expect(explained).toMatch(/idx_factor_(buy_signals|total_score)/)
+    // The same statement prepared once and run with a generic plan (what a driver's prepared
+    // statement gets after five runs) still uses the index: the signal is a literal, not a parameter.
+    await db().transaction(async (tx) => {
+      await tx.query(`PREPARE top_signals AS ${query.sql}`)
+      await tx.query(`SET LOCAL plan_cache_mode = force_generic_plan`)
+      const args = query.params.map((p) => (typeof p === 'number' ? String(p) : `'${String(p)}'`)).join(', ')
+      const generic = plan(await tx.query(`EXPLAIN (FORMAT JSON) EXECUTE top_signals(${args})`))
+      await tx.query('DEALLOCATE top_signals')
+      expect(generic).toMatch(/idx_factor_(buy_signals|total_score)/)
+    })
+  })
+
+  it('returns the latest row per ticker in the order asked, and a ticker history', async () => {
+    await addTickers(db(), ['L1', 'L2', 'L3'])
+    await addTickers(db(), ['L1'], 'US')
+    await db().factors.upsert([
+      scored('L1', 'KR', '2021-01-04', 50, 'WATCH'), scored('L1', 'KR', '2021-02-01', 60, 'BUY'), scored('L1', 'KR', '2021-03-02', 70, 'BUY'),
+      scored('L2', 'KR', '2021-01-04', 30, 'AVOID'),
+      scored('L1', 'US', '2021-01-05', 80, 'BUY'),
+    ])
+    const latest = await db().factors.latest([
+      { ticker: 'L2', region: 'KR' }, { ticker: 'L3', region: 'KR' }, { ticker: 'L1', region: 'KR' }, { ticker: 'L1', region: 'US' }, { ticker: 'ZZ', region: 'KR' },
+    ])
+    expect(latest.map((r) => [r.ticker, r.region, r.calculationDate, r.totalScore])).toEqual([
+      ['L2', 'KR', '2021-01-04', 30], ['L1', 'KR', '2021-03-02', 70], ['L1', 'US', '2021-01-05', 80],
+    ])
+    expect(await db().factors.latest([])).toEqual([])
+
+    expect((await db().factors.history('L1', 'KR')).map((r) => r.calculationDate)).toEqual(['2021-01-04', '2021-02-01', '2021-03-02'])
+    expect((await db().factors.history('L1', 'KR', '2021-01-05', '2021-03-02')).map((r) => r.calculationDate)).toEqual(['2021-02-01', '2021-03-02'])
+    await expect(db().factors.history('L1', 'KR', '2021-03-01', '2021-01-01')).rejects.toBeInstanceOf(ValidationError)
+  })
+
+  it('reports monthly performance from the aggregate, refreshed first', async () => {
+    await addTickers(db(), ['V1', 'V2', 'V3'], 'VN')
+    await db().factors.upsert([
+      { ...scored('V1', 'VN', '2019-03-05', 80, 'BUY'), peRatio: 10, momentum12m: 0.2, roe: 0.1, volatilityFactor: 0.3 },
+      { ...scored('V2', 'VN', '2019-03-20', 70, 'BUY'), peRatio: 20, momentum12m: 0.4, roe: 0.2, volatilityFactor: 0.1 },
+      { ...scored('V3', 'VN', '2019-03-20', 45, 'WATCH'), peRatio: 8 },
+      { ...scored('V1', 'VN', '2019-04-02', 60, 'WATCH'), peRatio: 11 },
+    ])
+    const months = await db().factors.monthlyPerformance({ region: 'VN' })
+    // March BUY: (80 + 70) / 2 = 75; P/E (10 + 20) / 2 = 15; momentum 0.3; ROE 0.15; volatility 0.2.
+    expect(months.map((m) => [m.month, m.signal, m.nStocks, Number(m.avgScore), Number(m.avgPe)])).toEqual([
+      ['2019-03-01', 'BUY', 2, 75, 15], ['2019-03-01', 'WATCH', 1, 45, 8], ['2019-04-01', 'WATCH', 1, 60, 11],
+    ])
+    expect(months[0]).toMatchObject({ region: 'VN', avgMomentum: 0.3, avgRoe: 0.15, avgVolatility: 0.2 })
+    const april = await db().factors.monthlyPerformance({ region: 'VN', from: '2019-04-15', to: '2019-04-30', refresh: false })
+    expect(april.map((m) => m.month)).toEqual(['2019-04-01'])
+    expect((await db().factors.monthlyPerformance({ region: 'VN', signal: 'BUY', to: '2019-03-31' })).map((m) => m.nStocks)).toEqual([2])
+    // Inside a transaction the TimescaleDB refresh cannot run: the aggregate is read as it is.
+    const inTx = await db().transaction((tx) => tx.factors.monthlyPerformance({ region: 'VN' }))
+    expect(inTx).toHaveLength(3)
+  })
+})
