@@ -21,7 +21,7 @@ try {
   const ingest = await qdb.ohlcv.upsert(market.bars)
   console.log(`bars: ${ingest.inserted} inserted, ${ingest.updated} updated, ${ingest.rejected} rejected`)
   const again = await qdb.ohlcv.upsert(market.bars)
-  console.log(`same bars again: ${again.inserted} inserted, ${again.updated} updated (idempotent)`)
+  console.log(`same bars again: ${again.inserted} inserted, ${again.updated} updated, ${again.unchanged} unchanged`)
 
   // Bad input is refused whole, naming the row and the field.
   const bad = { ...market.bars[0]!, high: 1, low: 2 }
