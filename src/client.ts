@@ -24,21 +24,47 @@ export interface QuantDb extends Repos {
   readonly capabilities: Capabilities
   /** Compression, jobs, aggregates, maintenance, monitoring. */
   readonly ops: Ops
-  /** Creates or updates the schema; idempotent. Refreshes the aggregates after a first creation. */
+  /**
+   * Creates or updates the schema; idempotent. Refreshes the aggregates after a first creation.
+   * @example `const { applied } = await qdb.migrate()`
+   */
   migrate(): Promise<MigrationResult>
-  /** Runs `fn` in one transaction with every repository bound to it; rolls back if `fn` throws. */
+  /**
+   * Runs `fn` in one transaction with every repository bound to it; rolls back if `fn` throws.
+   * @example
+   * ```ts
+   * await qdb.transaction(async (tx) => {
+   *   await tx.portfolio.applyTrade({ ticker: '005930', region: 'KR', tradeDate: '2024-03-04', tradeType: 'SELL', quantity: 10, price: 74_000 })
+   *   await tx.portfolio.applyTrade({ ticker: '000660', region: 'KR', tradeDate: '2024-03-04', tradeType: 'BUY', quantity: 5, price: 150_000 })
+   * })
+   * ```
+   */
   transaction<T>(fn: (tx: QuantDbTransaction) => Promise<T>): Promise<T>
-  /** Raw SQL (`$1` parameters); rows as objects, DATE/TIMESTAMP/NUMERIC as strings. */
+  /**
+   * Raw SQL (`$1` parameters); rows as objects, DATE/TIMESTAMP/NUMERIC as strings.
+   * @example `const rows = await qdb.query<{ n: number }>('SELECT count(*)::int AS n FROM tickers WHERE region = $1', ['KR'])`
+   */
   query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>
-  /** Several SQL statements at once, without parameters (scripts, DDL). */
+  /**
+   * Several SQL statements at once, without parameters (scripts, DDL).
+   * @example `await qdb.exec('ANALYZE ohlcv_data; ANALYZE factor_scores')`
+   */
   exec(text: string): Promise<void>
   /**
    * Writes a backup to `file`: `pg_dump --format=custom` on a server (restore with `restore()` or
    * pg_restore), the data directory as a tarball when embedded (reopen with `createQuantDb({ restoreFrom })`).
+   * @example `await qdb.backup('/var/backups/quant.dump')`
    */
   backup(file: string): Promise<BackupResult>
-  /** Server mode: restores a `backup()` file into this (empty) database, TimescaleDB-aware. */
+  /**
+   * Server mode: restores a `backup()` file into this (empty) database, TimescaleDB-aware.
+   * @example `await (await createQuantDb({ url: emptyDbUrl })).restore('/var/backups/quant.dump')`
+   */
   restore(file: string): Promise<void>
+  /**
+   * Closes the connection pool (server) or the embedded engine.
+   * @example `process.on('SIGTERM', () => qdb.close())`
+   */
   close(): Promise<void>
 }
 

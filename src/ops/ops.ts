@@ -23,6 +23,7 @@ export class Ops {
   /**
    * Refreshes aggregates now: `refresh_continuous_aggregate` over the whole range with TimescaleDB,
    * `REFRESH MATERIALIZED VIEW` in plain mode. Not inside a transaction (TimescaleDB forbids it).
+   * @example `await qdb.ops.refreshAggregates(['ohlcv_daily_summary'])`
    */
   async refreshAggregates(names: readonly AggregateName[] = AGGREGATES): Promise<void> {
     for (const name of names) {
@@ -35,12 +36,18 @@ export class Ops {
     }
   }
 
-  /** TimescaleDB policies (empty in plain mode). */
+  /**
+   * TimescaleDB policies (empty in plain mode).
+   * @example `console.table(await qdb.ops.jobs())`
+   */
   jobs(): Promise<JobInfo[]> {
     return listJobs(this.ctx)
   }
 
-  /** Runs the TimescaleDB policies now (`CALL run_job`); the embedded engine has no background worker. */
+  /**
+   * Runs the TimescaleDB policies now (`CALL run_job`); the embedded engine has no background worker.
+   * @example `await qdb.ops.runJobs((job) => job.target === 'ohlcv_data')`
+   */
   runJobs(filter?: (job: JobInfo) => boolean): Promise<JobInfo[]> {
     return runJobs(this.ctx, filter)
   }
@@ -54,32 +61,50 @@ export class Ops {
     return compressChunks(this.ctx, table, olderThan ?? policy?.after ?? '90 days')
   }
 
-  /** Decompresses chunks with data newer than `newerThan` (spec 6.2: '7 days'). */
+  /**
+   * Decompresses chunks with data newer than `newerThan` (spec 6.2: '7 days').
+   * @example `await qdb.ops.decompress('ohlcv_data', '7 days')`
+   */
   decompress(table: string, newerThan = '7 days'): Promise<number> {
     return decompressChunks(this.ctx, table, newerThan)
   }
 
-  /** Compression ratio per hypertable (corrected spec 6.1). */
+  /**
+   * Compression ratio per hypertable (corrected spec 6.1).
+   * @example `console.table(await qdb.ops.compressionStats())`
+   */
   compressionStats(): Promise<CompressionStats[]> {
     return compressionStats(this.ctx)
   }
 
-  /** Policies now (TimescaleDB), or retention by DELETE and view refresh (plain). */
+  /**
+   * Policies now (TimescaleDB), or retention by DELETE and view refresh (plain).
+   * @example `const report = await qdb.ops.maintenance() // nightly`
+   */
   maintenance(): Promise<MaintenanceReport> {
     return maintenance(this.ctx)
   }
 
-  /** Index usage (corrected spec 8.3). */
+  /**
+   * Index usage (corrected spec 8.3).
+   * @example `const unused = (await qdb.ops.indexUsage()).filter((i) => i.scans === 0)`
+   */
   indexUsage(): Promise<IndexUsage[]> {
     return indexUsage(this.ctx)
   }
 
-  /** Slowest statements (spec 8.2), from pg_stat_statements. */
+  /**
+   * Slowest statements (spec 8.2), from pg_stat_statements.
+   * @example `console.table(await qdb.ops.slowQueries(20))`
+   */
   slowQueries(limit?: number): Promise<SlowQuery[]> {
     return slowQueries(this.ctx, limit)
   }
 
-  /** Size and row estimate per table. */
+  /**
+   * Size and row estimate per table.
+   * @example `console.table(await qdb.ops.tableSizes())`
+   */
   tableSizes(): Promise<{ table: string; bytes: number; rowsEstimate: number }[]> {
     return tableSizes(this.ctx)
   }

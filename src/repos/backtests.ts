@@ -86,14 +86,20 @@ export class BacktestRepo {
     return row!.id
   }
 
-  /** The backtest with its trade log, or `undefined`. */
+  /**
+   * The backtest with its trade log, or `undefined`.
+   * @example `const run = await qdb.backtests.find(id) // Backtest | undefined`
+   */
   async find(id: number): Promise<Backtest | undefined> {
     checkOne('backtest_results', { backtestId: id }, z.object({ backtestId: backtestIdSchema }))
     const [row] = await mapErrors(this.ctx.runner.db.select().from(backtestResults).where(eq(backtestResults.backtestId, id)).limit(1))
     return row as Backtest | undefined
   }
 
-  /** The backtest with its trade log; throws NotFoundError carrying `{ backtestId }`. */
+  /**
+   * The backtest with its trade log; throws NotFoundError carrying `{ backtestId }`.
+   * @example `const { sharpeRatio, trades } = await qdb.backtests.get(id)`
+   */
   async get(id: number): Promise<Backtest> {
     const row = await this.find(id)
     if (!row) throw new NotFoundError('backtest_results', { backtestId: id })

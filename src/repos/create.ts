@@ -16,6 +16,16 @@ export interface Repos {
   readonly logs: LogRepo
 }
 
+/**
+ * Builds every repository on one context (a runner and the settings). `createQuantDb` and
+ * `qdb.transaction` use it; a consumer needs it only to bind repositories to a runner of its own.
+ *
+ * @example
+ * ```ts
+ * const repos = createRepos({ runner, capabilities: qdb.capabilities, options, limits })
+ * await repos.tickers.upsert([{ ticker: 'AAPL', region: 'US' }])
+ * ```
+ */
 export function createRepos(ctx: RepoContext): Repos {
   return {
     tickers: new TickerRepo(ctx),

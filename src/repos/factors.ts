@@ -81,7 +81,10 @@ export class FactorRepo {
     }))
   }
 
-  /** One ticker's scores on one day, or `undefined`. */
+  /**
+   * One ticker's scores on one day, or `undefined`.
+   * @example `const row = await qdb.factors.find('005930', 'KR', '2024-06-28') // FactorScore | undefined`
+   */
   async find(ticker: string, region: string, calculationDate: string): Promise<FactorScore | undefined> {
     this.checkKey(ticker, region, { calculationDate })
     const [row] = await mapErrors(this.ctx.runner.db.select().from(factorScores).where(and(
@@ -90,7 +93,10 @@ export class FactorRepo {
     return row
   }
 
-  /** One ticker's scores on one day; throws NotFoundError carrying `{ ticker, region, calculationDate }`. */
+  /**
+   * One ticker's scores on one day; throws NotFoundError carrying `{ ticker, region, calculationDate }`.
+   * @example `const { totalScore, signal } = await qdb.factors.get('005930', 'KR', '2024-06-28')`
+   */
   async get(ticker: string, region: string, calculationDate: string): Promise<FactorScore> {
     const row = await this.find(ticker, region, calculationDate)
     if (!row) throw new NotFoundError('factor_scores', { ticker, region, calculationDate })
@@ -163,7 +169,10 @@ export class FactorRepo {
     return mapErrors(monthlyPerformanceQuery(this.ctx.runner.db, o))
   }
 
-  /** Brings `factor_monthly_performance` up to date; returns false where it cannot (see monthlyPerformance). */
+  /**
+   * Brings `factor_monthly_performance` up to date; returns false where it cannot (see monthlyPerformance).
+   * @example `await qdb.factors.refreshMonthlyPerformance()`
+   */
   async refreshMonthlyPerformance(): Promise<boolean> {
     if (this.ctx.capabilities.timescale) {
       if (this.ctx.runner.inTransaction) return false

@@ -21,7 +21,8 @@ const DAY_MS = 86_400_000
  * `qdb.logs`: broker API calls (`api_logs`) and system events (`system_logs`). Secrets never reach
  * either table: app keys and secrets, tokens, authorization headers, passwords and cookies are
  * replaced by '[REDACTED]' at any depth of the parameters and inside free text (error messages,
- * URLs with `?appkey=...`, stack traces); account numbers (`CANO`) keep only their last two digits.
+ * URLs with `?appkey=...` or `user:password@`, stack traces); account numbers (`CANO`) keep only
+ * their last two digits.
  */
 export class LogRepo {
   constructor(protected readonly ctx: RepoContext) {}

@@ -4,6 +4,7 @@ import { chunks, rowsPerStatement } from '../internal/batch.js'
 import { tickers, type TickerRow } from '../schema/index.js'
 import { tickerInputSchema, type TickerInput } from '../validation/ticker.js'
 import { checkOne, checkRows, MAX_ISSUES } from '../validation/validate.js'
+import { jsonDocument } from '../validation/json.js'
 import { isoDate, regionCode, tickerCode } from '../validation/rules.js'
 import type { RepoContext } from './context.js'
 import { z } from 'zod'
@@ -37,7 +38,7 @@ const listOptionsSchema = z.object({
   market: z.string().optional(),
   sector: z.string().optional(),
   activeOnly: z.boolean().optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: jsonDocument.optional(),
   orderBy: z.enum(['marketCap', 'ticker']).optional(),
   limit: z.number().int().min(0).optional(),
   offset: z.number().int().min(0).optional(),
@@ -103,14 +104,20 @@ export class TickerRepo {
     })
   }
 
-  /** The ticker, or `undefined`. */
+  /**
+   * The ticker, or `undefined` when there is none.
+   * @example `const t = await qdb.tickers.find('005930', 'KR') // Ticker | undefined`
+   */
   async find(ticker: string, region: string): Promise<Ticker | undefined> {
     const [row] = await mapErrors(this.ctx.runner.db.select().from(tickers)
       .where(and(eq(tickers.ticker, ticker), eq(tickers.region, region))))
     return row
   }
 
-  /** The ticker; throws NotFoundError carrying `{ ticker, region }`. */
+  /**
+   * The ticker; throws NotFoundError carrying `{ ticker, region }` when there is none.
+   * @example `const { sector, marketCap } = await qdb.tickers.get('005930', 'KR')`
+   */
   async get(ticker: string, region: string): Promise<Ticker> {
     const row = await this.find(ticker, region)
     if (!row) throw new NotFoundError('tickers', { ticker, region })

@@ -1,2 +1,3 @@
 export * from './rules.js'
 export * from './validate.js'
+export * from './json.js'

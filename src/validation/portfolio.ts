@@ -93,7 +93,10 @@ export interface MarkPrice {
  */
 export type MarkPrices = readonly MarkPrice[] | ReadonlyMap<string, number>
 
-/** The Map key of a position's price: `'005930:KR'`. */
+/**
+ * The Map key of a position's price: `'005930:KR'`.
+ * @example `await qdb.portfolio.markToMarket(new Map([[priceKey('005930', 'KR'), 74_500]]), '2024-03-05')`
+ */
 export function priceKey(ticker: string, region: string): string {
   return `${ticker}:${region}`
 }

@@ -50,6 +50,3 @@ export const price = numericFits(18, 4).refine((v) => v > 0, { message: 'must be
 
 /** Money amounts within NUMERIC(18, 2). */
 export const money = numericFits(18, 2)
-
-/** JSON objects stored in JSONB columns. */
-export const jsonObject = z.record(z.string(), z.unknown())

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { isoDate, jsonObject, regionCode, safeInteger, tickerCode } from './rules.js'
+import { jsonDocument } from './json.js'
+import { isoDate, regionCode, safeInteger, tickerCode } from './rules.js'
 
 /** A row for `qdb.tickers.upsert`. Omitted fields keep their stored value on update. */
 export interface TickerInput {
@@ -30,7 +31,8 @@ export function tickerInputSchema(regions: ReadonlySet<string>) {
       listedDate: isoDate.nullable().optional(),
       delistedDate: isoDate.nullable().optional(),
       isActive: z.boolean().optional(),
-      metadata: jsonObject.nullable().optional(),
+      // Plain JSON only: NaN, Infinity, Dates, BigInts... would be silently altered by JSON.stringify.
+      metadata: jsonDocument.nullable().optional(),
     })
     .strict()
     .superRefine((t, ctx) => {

@@ -61,12 +61,29 @@ forEachTarget('backtests', (_target, db) => {
       [{ trades: [{ date: '2020-01-02', ticker: '005930', side: 'BUY', quantity: 1, price: 1, venue: 'KRX' }] as never }, 'trades.0'],
       [{ strategyParams: { cutoff: Number.POSITIVE_INFINITY } }, 'strategyParams'],
       [{ strategyName: 'x'.repeat(101) }, 'strategyName'],
+      [{ endDate: '2019-12-31' }, 'endDate'], // before the start
+      [{ startDate: '2020-1-2' }, 'startDate'],
+      [{ initialCapital: 0 }, 'initialCapital'], // capital must be positive
+      [{ finalCapital: -1, totalReturn: null }, 'finalCapital'],
+      [{ losingTrades: 251, winningTrades: null }, 'losingTrades'], // more losers than trades
+      [{ winningTrades: 141 }, 'winningTrades'], // 141 + 110 = 251 > 250
+      [{ totalTrades: 250.5 }, 'totalTrades'],
+      [{ transactionCostBps: -1 }, 'transactionCostBps'],
+      [{ simulationDate: new Date('not a date') }, 'simulationDate'],
+      [{ trades: [{ date: '2020-01-02', ticker: '005930', side: 'HOLD', quantity: 1, price: 1 }] as never }, 'trades.0.side'],
+      [{ trades: [{ date: '2020-01-02', ticker: '005930', side: 'BUY', quantity: 0, price: 1 }] }, 'trades.0.quantity'],
+      [{ trades: [{ date: '2020-01-02', ticker: '005930', side: 'BUY', quantity: 1, price: 1, region: 'EU' }] }, 'trades.0.region'],
+      [{ strategyParams: { since: new Date('2020-01-01') } as never }, 'strategyParams'],
     ]
     for (const [patch, field] of cases) {
       const e = await db().backtests.save({ ...full, strategyName: 'rejected', ...patch }).catch((x: unknown) => x)
       expect(e, JSON.stringify(patch)).toBeInstanceOf(ValidationError)
       expect((e as ValidationError).issues[0], JSON.stringify(patch)).toMatchObject({ row: 0, field })
+      expect((e as ValidationError).message).toContain(`row 0, field '${field}'`)
     }
+    // Consistent edge values are accepted: everything lost (final capital 0, return −100%), no trades.
+    const lost = await db().backtests.save({ ...full, strategyName: 'edge', finalCapital: 0, totalReturn: -1, totalTrades: 0, winningTrades: 0, losingTrades: 0, trades: [] })
+    expect(await db().backtests.get(lost)).toMatchObject({ finalCapital: 0, totalReturn: -1, totalTrades: 0, trades: [] })
     const [count] = await db().query<{ n: string | number }>(`SELECT count(*) AS n FROM backtest_results WHERE strategy_name = 'rejected'`)
     expect(Number(count!.n)).toBe(0)
   })

@@ -63,12 +63,38 @@ forEachTarget('factors', (target, db) => {
       [{ signal: 'SELL' as never }, 'signal'],
       [{ peRatio: 1e7 }, 'peRatio'],
       [{ region: 'XX' }, 'region'],
+      // Layer maxima 25 / 45 / 30, on a sub-score and on a given total.
+      [{ stageAnalysisScore: 45.01 }, 'stageAnalysisScore'],
+      [{ momentumScore: 30.5 }, 'momentumScore'],
+      [{ marketRegimeScore: null, volumeProfileScore: null, priceActionScore: null, layer1Total: 25.01 }, 'layer1Total'],
+      [{ stageAnalysisScore: null, movingAverageScore: null, relativeStrengthScore: null, layer2Total: 46 }, 'layer2Total'],
+      [{ patternRecognitionScore: null, volumeSpikeScore: null, momentumScore: null, layer3Total: 31 }, 'layer3Total'],
+      // Parts summing past the maximum: 25 + 25 + 1 = 51 > 45 (each part alone is within it).
+      [{ stageAnalysisScore: 25, movingAverageScore: 19, relativeStrengthScore: 1.01 }, 'layer2Total'],
+      // A total omitted needs all three parts; a given total below the sum of its given parts is wrong.
+      [{ priceActionScore: null }, 'priceActionScore'],
+      [{ volumeSpikeScore: null, layer3Total: 10 }, 'layer3Total'], // 9 + 8 = 17 > 10
+      // total_score must be the sum of the layers (81.5 here), within 0..100.
+      [{ totalScore: 81.52 }, 'totalScore'],
+      [{ totalScore: 100.5 }, 'totalScore'],
+      [{ totalScore: -1 }, 'totalScore'],
+      [{ ticker: '' }, 'ticker'],
+      [{ calculationDate: '2024-02-30' }, 'calculationDate'],
+      [{ calculationMetadata: { weights: [Number.NaN] } }, 'calculationMetadata'],
+      [{ roe: Number.POSITIVE_INFINITY }, 'roe'],
+      [{ stars: 5 }, '(row)'],
+      [{ ticker: '000660' }, 'calculationDate'], // same (ticker, region, calculationDate) as row 0
     ]
     for (const [patch, field] of cases) {
       const e = await db().factors.upsert([good, { ...good, ticker: '035420', ...patch }]).catch((x: unknown) => x)
       expect(e, JSON.stringify(patch)).toBeInstanceOf(ValidationError)
-      expect((e as ValidationError).issues[0]).toMatchObject({ row: 1, field })
+      expect((e as ValidationError).issues[0], JSON.stringify(patch)).toMatchObject({ row: 1, field })
+      expect((e as ValidationError).message).toContain(`row 1, field '${field}'`)
     }
+    // Rounded to cents first: 8.004 + 7.5 + 6 is stored 8 + 7.5 + 6 = 21.5, so a total of 21.5 is accepted.
+    const rounded = await db().factors.upsert([{ ...good, ticker: '035420', calculationDate: '2024-05-30', marketRegimeScore: 8.004, layer1Total: 21.5 }])
+    expect(rounded).toMatchObject({ inserted: 1 })
+    expect(await db().factors.get('035420', 'KR', '2024-05-30')).toMatchObject({ marketRegimeScore: 8, layer1Total: 21.5, totalScore: 81.5 })
     const overflow = await db().factors.upsert([{ ...good, peRatio: 1e7 }]).catch((x: unknown) => x) as ValidationError
     expect(overflow.message).toBe("Invalid factor_scores: row 0, field 'peRatio': must be less than 1000000 in absolute value (NUMERIC(10, 4))")
     expect(await db().factors.find('000660', 'KR', '2024-05-31')).toBeUndefined()
@@ -77,6 +103,25 @@ forEachTarget('factors', (target, db) => {
     expect(skipped).toMatchObject({ inserted: 1, updated: 0, rejected: 1 })
     expect(skipped.rejectedRows[0]).toMatchObject({ row: 1, issues: [{ row: 1, field: 'totalScore' }] })
     expect(await db().factors.find('035420', 'KR', '2024-05-31')).toBeUndefined()
+  })
+
+  it('is idempotent on (ticker, region, calculationDate): sending the same rows again changes nothing', async () => {
+    await addTickers(db(), ['IDEM1', 'IDEM2'])
+    const rows: FactorScoreInput[] = [
+      { ticker: 'IDEM1', region: 'KR', calculationDate: '2024-07-01', ...PARTS, signal: 'BUY', roe: 0.12, calculationMetadata: { v: 1 } },
+      scored('IDEM2', 'KR', '2024-07-01', 55.55, 'WATCH'),
+    ]
+    expect(await db().factors.upsert(rows)).toMatchObject({ inserted: 2, updated: 0 })
+    const first = await db().factors.history('IDEM1', 'KR')
+    const second = await db().factors.history('IDEM2', 'KR')
+    expect(await db().factors.upsert(rows)).toMatchObject({ inserted: 0, updated: 2 })
+    const strip = (xs: readonly Record<string, unknown>[]) => xs.map(({ lastUpdated: _, ...rest }) => rest)
+    expect(strip(await db().factors.history('IDEM1', 'KR'))).toEqual(strip(first))
+    expect(strip(await db().factors.history('IDEM2', 'KR'))).toEqual(strip(second))
+    // 55.55 split 25% / 45% / 30%: 13.89 + 25.00 (24.9975 → 25.00) + 16.66 = 55.55.
+    expect(second[0]).toMatchObject({ layer1Total: 13.89, layer2Total: 25, layer3Total: 16.66, totalScore: 55.55 })
+    const [n] = await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM factor_scores WHERE ticker IN ('IDEM1', 'IDEM2')`)
+    expect(n!.n).toBe(2)
   })
 
   it('writes large upserts in batches inside one transaction: all rows or none', async () => {
@@ -135,6 +180,11 @@ forEachTarget('factors', (target, db) => {
     const expected = rows.filter((r) => r.calculationDate === '2022-06-15' && r.signal === 'BUY')
       .map((r) => ({ ticker: r.ticker, total: Math.round((r.layer1Total! + r.layer2Total! + r.layer3Total!) * 100) / 100 }))
       .sort((a, b) => b.total - a.total || a.ticker.localeCompare(b.ticker))
+    // Defaults: signal 'BUY', limit 50. That day's BUY rows: i ≡ 2 (mod 3) of 1,000 KR tickers = 333, plus AAPL and MSFT.
+    expect(expected).toHaveLength(335)
+    const top50 = await db().factors.topSignals({ date: '2022-06-15' })
+    expect(top50.map((r) => [r.ticker, r.totalScore])).toEqual(expected.slice(0, 50).map((r) => [r.ticker, r.total]))
+    expect(top50.every((r) => r.signal === 'BUY' && r.calculationDate === '2022-06-15')).toBe(true)
     const top = await db().factors.topSignals({ date: '2022-06-15', limit: 5 })
     expect(top.map((r) => r.ticker)).toEqual(expected.slice(0, 5).map((r) => r.ticker))
     expect(top.slice(0, 2).map((r) => [r.ticker, r.totalScore])).toEqual([['AAPL', 99], ['MSFT', 98.5]])
@@ -192,7 +242,7 @@ forEachTarget('factors', (target, db) => {
     ])
     const months = await db().factors.monthlyPerformance({ region: 'VN' })
     // March BUY: (80 + 70) / 2 = 75; P/E (10 + 20) / 2 = 15; momentum 0.3; ROE 0.15; volatility 0.2.
-    expect(months.map((m) => [m.month, m.signal, m.nStocks, Number(m.avgScore), Number(m.avgPe)])).toEqual([
+    expect(months.map((m) => [m.month, m.signal, m.nStocks, m.avgScore, m.avgPe])).toEqual([
       ['2019-03-01', 'BUY', 2, 75, 15], ['2019-03-01', 'WATCH', 1, 45, 8], ['2019-04-01', 'WATCH', 1, 60, 11],
     ])
     expect(months[0]).toMatchObject({ region: 'VN', avgMomentum: 0.3, avgRoe: 0.15, avgVolatility: 0.2 })

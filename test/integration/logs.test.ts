@@ -64,6 +64,47 @@ forEachTarget('logs', (_target, db) => {
     expect(await leaks(db())).toBe(0)
   })
 
+  it('redacts passwords, tokens, API keys and authorization headers in every shape, at any depth', async () => {
+    const PASSWORD = 'correct-horse-battery-staple-42'
+    const REFRESH = 'rt_7f3a9c2e1b4d8f6a0c5e7b9d'
+    const stored = await db().logs.api({
+      endpoint: `/oauth2/revoke?token=${REFRESH}&lang=ko`, region: 'US', status: 401,
+      error: `login failed for user=bob password=${PASSWORD}; Authorization: Basic ${Buffer.from(`bob:${PASSWORD}`).toString('base64')}`,
+      params: {
+        headers: { Authorization: `Bearer ${TOKEN}`, 'X-API-Key': APP_KEY, Cookie: `session=${REFRESH}`, Accept: 'application/json' },
+        body: {
+          grant_type: 'password', username: 'bob', password: PASSWORD, client_secret: APP_SECRET, refresh_token: REFRESH,
+          nested: [{ accessToken: TOKEN }, { appKey: APP_KEY, note: `appsecret=${APP_SECRET}` }],
+        },
+        rawHeaders: ['authorization', `Bearer ${TOKEN}`, 'user-agent', 'kis-client/1.0'],
+      },
+    })
+    expect(stored).toMatchObject({
+      apiEndpoint: '/oauth2/revoke?token=[REDACTED]&lang=ko', success: false,
+      errorMessage: 'login failed for user=bob password=[REDACTED]; Authorization: [REDACTED]',
+      requestParams: {
+        headers: { Authorization: '[REDACTED]', 'X-API-Key': '[REDACTED]', Cookie: '[REDACTED]', Accept: 'application/json' },
+        body: {
+          grant_type: 'password', username: 'bob', password: '[REDACTED]', client_secret: '[REDACTED]', refresh_token: '[REDACTED]',
+          nested: [{ accessToken: '[REDACTED]' }, { appKey: '[REDACTED]', note: 'appsecret=[REDACTED]' }],
+        },
+        rawHeaders: ['authorization', '[REDACTED]', 'user-agent', 'kis-client/1.0'],
+      },
+    })
+    const event = await db().logs.system({
+      level: 'CRITICAL', module: 'auth', message: `db login: postgres://app:${PASSWORD}@db/quant failed; passwd=${PASSWORD}`,
+      context: { config: { db: { user: 'app', password: PASSWORD } }, grant: { access_token: TOKEN } },
+    })
+    expect(event.context).toEqual({ config: { db: { user: 'app', password: '[REDACTED]' } }, grant: { access_token: '[REDACTED]' } })
+    expect(event.message).not.toContain(PASSWORD.slice(0, 12))
+    const [found] = await db().query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM api_logs WHERE concat_ws(' ', api_endpoint, request_params::text, error_message) LIKE ANY ($1::text[]))
+            + (SELECT count(*) FROM system_logs WHERE concat_ws(' ', message, stack_trace, context::text) LIKE ANY ($1::text[])) AS n`,
+      [`{${[PASSWORD, REFRESH, TOKEN, APP_KEY, APP_SECRET].map((x) => `"%${x}%"`).join(',')}}`])
+    expect(Number(found!.n)).toBe(0)
+    expect(await leaks(db())).toBe(0)
+  })
+
   it('validates API log entries and writes nothing for a bad one', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ endpoint: '' }, 'endpoint'],

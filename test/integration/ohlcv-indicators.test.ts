@@ -1,3 +1,4 @@
+import { ATR, AverageGain, AverageLoss, BollingerBands, MACD, SMA } from 'technicalindicators'
 import { expect, it } from 'vitest'
 import { computeIndicators } from '../../src/indicators/index.js'
 import { INDICATOR_FIELDS, type Bar } from '../../src/index.js'
@@ -16,6 +17,36 @@ function expectedIndicators(bars: readonly Bar[]) {
   })))
 }
 const storedIndicators = (bars: readonly Bar[]) => bars.map((b) => Object.fromEntries(INDICATOR_FIELDS.map((f) => [f, b[f]])))
+
+/**
+ * The twelve columns as the independent `technicalindicators` package computes them from the stored
+ * bars, aligned to the bars (its outputs are shorter, aligned to the end): `undefined` during warm-up.
+ * Its RSI rounds to 2 decimals, so RSI is built from its unrounded Wilder averages (as in the unit test).
+ */
+function referenceIndicators(bars: readonly Bar[]): Record<(typeof INDICATOR_FIELDS)[number], (number | undefined)[]> {
+  const high = bars.map((b) => b.high!)
+  const low = bars.map((b) => b.low!)
+  const close = bars.map((b) => b.close!)
+  const align = (values: readonly (number | undefined)[]) => [...new Array<undefined>(bars.length - values.length), ...values]
+  const gains = AverageGain.calculate({ period: 14, values: close })
+  const losses = AverageLoss.calculate({ period: 14, values: close })
+  const macd = MACD.calculate({ values: close, fastPeriod: 12, slowPeriod: 26, signalPeriod: 9, SimpleMAOscillator: false, SimpleMASignal: false })
+  const bands = BollingerBands.calculate({ period: 20, stdDev: 2, values: close })
+  return {
+    ma5: align(SMA.calculate({ period: 5, values: close })),
+    ma20: align(SMA.calculate({ period: 20, values: close })),
+    ma60: align(SMA.calculate({ period: 60, values: close })),
+    ma120: align(SMA.calculate({ period: 120, values: close })),
+    ma200: align(SMA.calculate({ period: 200, values: close })),
+    rsi: align(gains.map((g, i) => (losses[i] === 0 ? 100 : 100 - 100 / (1 + g / losses[i]!)))),
+    macd: align(macd.map((m) => m.MACD)),
+    macdSignal: align(macd.map((m) => m.signal)),
+    bbUpper: align(bands.map((b) => b.upper)),
+    bbMiddle: align(bands.map((b) => b.middle)),
+    bbLower: align(bands.map((b) => b.lower)),
+    atr: align(ATR.calculate({ period: 14, high, low, close })),
+  }
+}
 
 forEachTarget('ohlcv indicators', (target, db) => {
   const history = (ticker: string, region: string) => db().ohlcv.range(ticker, region, '2000-01-01', '2099-12-31')
@@ -84,5 +115,30 @@ forEachTarget('ohlcv indicators', (target, db) => {
     expect(storedIndicators(fixed)).toEqual(expectedIndicators(fixed))
     expect(fixed[250]!.ma5).not.toBe(barsA[250]!.ma5)
     expect(await history(b!.ticker, 'KR')).toEqual(barsB)
+  })
+  it('what is written back matches an independent implementation (technicalindicators) on every ticker', async () => {
+    // Runs after the incremental recomputations above: the stored columns must still be those of the
+    // whole history. Stored values are rounded to 4 decimals, hence 0.00005 (plus 1e-6 relative for
+    // the reference's own floating-point error); NULL exactly where the reference has no value yet.
+    let compared = 0
+    for (const t of market.tickers) {
+      const bars = await history(t.ticker, t.region)
+      const reference = referenceIndicators(bars)
+      const problems: string[] = []
+      for (const field of INDICATOR_FIELDS) {
+        bars.forEach((b, i) => {
+          const want = reference[field][i]
+          const got = b[field]
+          if (want === undefined) {
+            if (got !== null) problems.push(`${t.ticker} ${b.date} ${field}: expected NULL, got ${got}`)
+          } else if (got === null || !(Math.abs(got - want) <= 0.00005 + 1e-6 * Math.abs(want))) {
+            problems.push(`${t.ticker} ${b.date} ${field}: expected ${want}, got ${got}`)
+          } else compared++
+        })
+      }
+      expect(problems.slice(0, 5)).toEqual([])
+    }
+    // Every bar past the warm-up of every column was compared: 4 tickers x ~320 bars x 12 columns, less warm-ups.
+    expect(compared).toBeGreaterThan(4 * 300 * 12 - 4 * (4 + 19 + 59 + 119 + 199 + 14 + 25 + 33 + 19 * 3 + 14))
   })
 })

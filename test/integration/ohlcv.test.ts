@@ -73,14 +73,64 @@ forEachTarget('ohlcv', (target, db) => {
       [{ volume: -5 }, 'volume'], [{ volume: 2 ** 60 }, 'volume'], [{ date: '2024-13-01' }, 'date'],
       [{ region: 'XX' }, 'region'], [{ ticker: 'X'.repeat(21) }, 'ticker'], [{ adjustedClose: 0 }, 'adjustedClose'],
       [{ high: 1e15 }, 'high'], [{ date: '2024-05-01' }, 'date'] /* duplicate of row 0 */,
+      [{ open: 0.00004, low: 0.00004 }, 'open'], // rounds to 0 at NUMERIC(18, 4)
+      [{ open: Number.POSITIVE_INFINITY }, 'open'], [{ volume: 1.5 }, 'volume'], [{ volume: '1000' as never }, 'volume'],
+      [{ date: '2024-5-2' }, 'date'], [{ date: '2024-02-30' }, 'date'], [{ date: '2024-05-02T00:00:00Z' }, 'date'],
+      [{ timeframe: '' }, 'timeframe'], [{ timeframe: 'x'.repeat(11) }, 'timeframe'], [{ ticker: 'BAD ' }, 'ticker'],
+      [{ adjustedClose: -1 }, 'adjustedClose'], [{ rsi: 100.5 }, 'rsi'], [{ rsi: -0.1 }, 'rsi'], [{ atr: -1 }, 'atr'],
+      [{ ma200: 1e15 }, 'ma200'], [{ macd: Number.NaN }, 'macd'], [{ vwap: 101 }, '(row)'],
     ]
     for (const [over, field] of cases) {
       const error = await db().ohlcv.upsert([bar('BAD', '2024-05-01'), bar('BAD', '2024-05-02', over)]).catch((e: unknown) => e)
       expect(error, JSON.stringify(over)).toBeInstanceOf(ValidationError)
-      expect((error as ValidationError).issues[0]).toMatchObject({ row: 1, field })
+      expect((error as ValidationError).issues[0], JSON.stringify(over)).toMatchObject({ row: 1, field })
       expect((error as ValidationError).message).toContain(`row 1, field '${field}'`)
     }
     expect(await count('BAD')).toBe(0)
+  })
+
+  it('each OHLC rule of the spec (chk_ohlcv_*) is checked on its own, on the field that breaks it', async () => {
+    // Each bar breaks exactly one CHECK of spec 5.2 (high >= low is never broken alone: a price between
+    // them would break another), so exactly one issue must come back, with that rule's message.
+    const cases: [Partial<OhlcvBarInput>, string, string][] = [
+      [{ open: 115, close: 105, high: 110, low: 90 }, 'high', 'must be >= open'],
+      [{ open: 100, close: 115, high: 110, low: 90 }, 'high', 'must be >= close'],
+      [{ open: 85, close: 105, high: 110, low: 90 }, 'low', 'must be <= open'],
+      [{ open: 100, close: 85, high: 110, low: 90 }, 'low', 'must be <= close'],
+      [{ volume: -1 }, 'volume', 'must not be negative'],
+    ]
+    for (const [over, field, message] of cases) {
+      const error = await db().ohlcv.upsert([bar('RULE', '2024-05-01'), bar('RULE', '2024-05-02', over)]).catch((e: unknown) => e)
+      expect(error, JSON.stringify(over)).toBeInstanceOf(ValidationError)
+      expect((error as ValidationError).issues).toEqual([{ row: 1, field, message }])
+    }
+    const crossed = await db().ohlcv.upsert([bar('RULE', '2024-05-02', { open: 100, close: 100, high: 80, low: 120 })]).catch((e: unknown) => e)
+    expect((crossed as ValidationError).issues).toContainEqual({ row: 0, field: 'high', message: 'must be >= low' })
+    // Equal prices everywhere (a limit-locked day) break no rule.
+    expect(await db().ohlcv.upsert([bar('RULE', '2024-05-03', { open: 100, high: 100, low: 100, close: 100 })])).toMatchObject({ inserted: 1 })
+    expect(await count('RULE')).toBe(1)
+    // Skip mode reports every issue of a bad row, and still writes nothing for it.
+    const skipped = await db().ohlcv.upsert([bar('RULE', '2024-05-06', { open: 120, close: 80, high: 110, low: 90 })], { onInvalid: 'skip' })
+    expect(skipped.rejectedRows[0]!.issues.map((i) => [i.field, i.message])).toEqual([['high', 'must be >= open'], ['low', 'must be <= close']])
+    expect(await count('RULE')).toBe(1)
+  })
+
+  it('never sends one statement over the parameter limit (22 columns x 3,100 bars, every strategy)', async () => {
+    // With indicators a bar binds 22 values in the 'values' strategy: 3,100 bars would be 68,200
+    // parameters in one statement, which postgres.js refuses (>= 65,534). The batches keep each under it.
+    const days = Array.from({ length: 3_100 }, (_, i) => new Date(Date.UTC(2000, 0, 3 + i)).toISOString().slice(0, 10))
+    for (const strategy of ['values', 'unnest', 'copy'] as const) {
+      const ticker = `PARAMS_${strategy}`
+      const bars = days.map((d, i) => bar(ticker, d, {
+        close: 100 + (i % 10), ma5: i, ma20: 1, ma60: 2, ma120: 3, ma200: 4, rsi: 50, macd: -1, macdSignal: 1,
+        bbUpper: 120, bbMiddle: 100, bbLower: 80, atr: 2, adjustedClose: 50,
+      }))
+      expect(await db().ohlcv.upsert(bars, { strategy }), strategy).toMatchObject({ inserted: 3_100, updated: 0, unchanged: 0 })
+      const [sums] = await db().query<{ n: number; close: string; ma5: string }>(
+        `SELECT count(*)::int AS n, sum(close)::text AS close, sum(ma5)::text AS ma5 FROM ohlcv_data WHERE ticker = $1`, [ticker])
+      // close: 310 full cycles of 100..109 → 310 × 1,045 = 323,950; ma5: 0 + 1 + … + 3,099 = 3,099 × 3,100 / 2 = 4,803,450.
+      expect(sums, strategy).toEqual({ n: 3_100, close: '323950.0000', ma5: '4803450.0000' })
+    }
   })
 
   it('skip mode writes the good bars and reports the bad ones', async () => {

@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest'
-import { ValidationError, type TradeInput } from '../../src/index.js'
+import { createQuantDb, ValidationError, type QuantDb, type TradeInput } from '../../src/index.js'
 import { roundDivText } from '../../src/repos/portfolio/decimal.js'
 import { tickers } from '../../src/schema/index.js'
 import { forEachTarget } from '../helpers/targets.js'
@@ -31,7 +31,7 @@ function referenceRoundDiv(a: string, b: string, scale: number): string {
 
 forEachTarget('portfolio trades', (target, db) => {
   beforeAll(async () => {
-    const codes = ['RT', 'HW', 'REOPEN', 'HALF', 'BAD', 'CONC', 'CSELL', 'TX1', 'TX2', 'EMPTY']
+    const codes = ['RT', 'HW', 'REOPEN', 'HALF', 'BAD', 'CONC', 'CSELL', 'TX1', 'TX2', 'EMPTY', 'MULTI']
     await db().db.insert(tickers).values(codes.map((ticker) => ({ ticker, region: 'KR', sector: 'Tech' })))
   })
 
@@ -196,6 +196,39 @@ forEachTarget('portfolio trades', (target, db) => {
     // Each sale: 10 × 12 − 10 × 10 = 20.
     expect(sold.every((t) => t.realizedPnl === 20)).toBe(true)
     expect(await db().portfolio.position('CSELL', 'KR')).toBeUndefined()
+  })
+
+  it('several connections trading the same position at once lose no update', async () => {
+    // Server: four separate clients (four connection pools) on the same database. Embedded: the one
+    // in-process engine is the only connection, so the four "clients" are the same database and the
+    // calls interleave on it. Each client runs 5 rounds of (buy 10 @ 100, sell 7 @ 110, commission 0.70).
+    // Opening lot 1,000 @ 100, so the average stays exactly 100 whatever the order:
+    //   quantity = 1,000 + 4 × 5 × (10 − 7) = 1,060;
+    //   each sale realizes 7 × 110 − 0.70 − 7 × 100 = 69.30, i.e. 69.30 / 700 = 0.099; 20 sales = 1,386.
+    await db().portfolio.applyTrade(trade({ ticker: 'MULTI', tradeType: 'BUY', quantity: 1_000, price: 100 }))
+    const clients: QuantDb[] = target.name === 'server'
+      ? await Promise.all(Array.from({ length: 4 }, () => createQuantDb({ url: db().url!, logger: {}, pool: { max: 2 } })))
+      : Array.from({ length: 4 }, () => db())
+    try {
+      await Promise.all(clients.map(async (client, c) => {
+        for (let round = 0; round < 5; round++) {
+          await client.portfolio.applyTrade(trade({ ticker: 'MULTI', tradeType: 'BUY', quantity: 10, price: 100, orderId: `C${c}-B${round}` }))
+          await client.portfolio.applyTrade(trade({ ticker: 'MULTI', tradeType: 'SELL', quantity: 7, price: 110, commission: 0.7, orderId: `C${c}-S${round}` }))
+        }
+      }))
+    } finally {
+      if (target.name === 'server') await Promise.all(clients.map((c) => c.close()))
+    }
+    expect(await db().portfolio.position('MULTI', 'KR')).toMatchObject({ quantity: 1_060, avgBuyPrice: 100 })
+    const history = await db().portfolio.trades({ ticker: 'MULTI' })
+    expect(history).toHaveLength(41)
+    const sells = history.filter((t) => t.tradeType === 'SELL')
+    expect(sells).toHaveLength(20)
+    expect(sells.every((t) => t.realizedPnl === 69.3 && t.realizedPnlPct === 0.099 && t.totalAmount === 770)).toBe(true)
+    expect(Math.round(sells.reduce((sum, t) => sum + t.realizedPnl!, 0) * 100) / 100).toBe(1_386)
+    // The trades add up to the position: 1,000 + 20 × 10 − 20 × 7.
+    const net = history.reduce((q, t) => q + (t.tradeType === 'BUY' ? t.quantity : -t.quantity), 0)
+    expect(net).toBe(1_060)
   })
 
   it('a rejected step inside qdb.transaction rolls back every write of that transaction', async () => {

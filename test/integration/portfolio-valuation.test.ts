@@ -79,6 +79,31 @@ forEachTarget('portfolio valuation', (target, db) => {
     expect(await db().portfolio.position('MA', 'KR')).toMatchObject({ currentPrice: null, weight: null })
   })
 
+  it('rejects bad snapshot, risk-limit and performance arguments naming the field, and writes nothing', async () => {
+    await reset()
+    await buyAll([buy('MA', 'KR', 10, 100)])
+    const cases: [() => Promise<unknown>, string][] = [
+      [() => db().portfolio.snapshot({ date: '2024-02-30', cash: 1 }), 'date'],
+      [() => db().portfolio.snapshot({ date: '2024-03-01', cash: Number.NaN }), 'cash'],
+      [() => db().portfolio.snapshot({ date: '2024-03-01', cash: 1e17 }), 'cash'], // beyond NUMERIC(18, 2)
+      [() => db().portfolio.snapshot({ date: '2024-03-01', cash: 1, extra: 1 } as never), '(row)'],
+      [() => db().portfolio.setRiskLimits('MA', 'KR', { trailingStopDistance: 1 }), 'trailingStopDistance'],
+      [() => db().portfolio.setRiskLimits('MA', 'KR', { trailingStopDistance: 0 }), 'trailingStopDistance'],
+      [() => db().portfolio.setRiskLimits('MA', 'KR', { stopLossPrice: -5 }), 'stopLossPrice'],
+      [() => db().portfolio.setRiskLimits('MA', 'XX', { stopLossPrice: 5 }), 'region'],
+      [() => db().portfolio.triggeredExits([{ ticker: 'MA', region: 'KR', price: Number.POSITIVE_INFINITY }]), 'price'],
+      [() => db().portfolio.performance({ from: '2024-03-01', to: '2024-02-01' }), 'to'],
+      [() => db().portfolio.snapshots({ from: '2024-13-01' }), 'from'],
+    ]
+    for (const [call, field] of cases) {
+      const e = await failure(call())
+      expect(e, `${call}`).toBeInstanceOf(ValidationError)
+      expect((e as ValidationError).issues[0], `${call}`).toMatchObject({ row: 0, field })
+    }
+    expect(await db().portfolio.snapshots()).toEqual([])
+    expect(await db().portfolio.position('MA', 'KR')).toMatchObject({ stopLossPrice: null, trailingStopDistance: null })
+  })
+
   it('reports the sector exposure of spec 8.1 query 4', async () => {
     await reset()
     // MA 10 @ 100, MD 10 @ 20 (both Tech), MB 20 @ 50 (Finance), ME 1 @ 10 (Energy, never priced).

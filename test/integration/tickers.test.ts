@@ -17,12 +17,25 @@ forEachTarget('tickers', (target, db) => {
     })
     expect(stored.lastUpdated).toBeInstanceOf(Date)
 
-    // An update that carries only marketCap keeps every other field.
+    // An update that carries only marketCap keeps every other field, and refreshes last_updated
+    // (set far in the past first, so that "refreshed" cannot pass by equality).
+    await db().query(`UPDATE tickers SET last_updated = '2001-01-01T00:00:00Z' WHERE ticker = '005930' AND region = 'KR'`)
+    const beforeUpdate = Date.now()
     const second = await db().tickers.upsert([{ ticker: '005930', region: 'KR', marketCap: 450_000_000_000_000 }])
     expect(second).toEqual({ inserted: 0, updated: 1 })
     const updated = await db().tickers.get('005930', 'KR')
-    expect(updated).toMatchObject({ marketCap: 450_000_000_000_000, sector: 'Tech', market: 'KOSPI' })
-    expect(updated.lastUpdated!.getTime()).toBeGreaterThanOrEqual(stored.lastUpdated!.getTime())
+    expect(updated).toMatchObject({
+      marketCap: 450_000_000_000_000, sector: 'Tech', market: 'KOSPI', industry: 'Semiconductors', listedDate: '1975-06-11',
+      isActive: true, metadata: { exchange: 'KOSPI', currency: 'KRW' },
+    })
+    expect(updated.lastUpdated!.getTime()).toBeGreaterThan(Date.parse('2001-01-02T00:00:00Z'))
+    expect(updated.lastUpdated!.getTime()).toBeGreaterThanOrEqual(beforeUpdate - 60_000) // clock skew allowance (server)
+
+    // null clears a field; a second identical call is idempotent (same stored values, one row).
+    await db().tickers.upsert([{ ticker: '005930', region: 'KR', industry: null, metadata: null }])
+    await db().tickers.upsert([{ ticker: '005930', region: 'KR', industry: null, metadata: null }])
+    expect(await db().tickers.get('005930', 'KR')).toMatchObject({ industry: null, metadata: null, sector: 'Tech' })
+    expect(await db().query(`SELECT count(*)::int AS n FROM tickers WHERE ticker = '005930'`)).toEqual([{ n: 1 }])
   })
 
   it('find returns undefined and get throws NotFoundError with the key', async () => {
@@ -62,11 +75,17 @@ forEachTarget('tickers', (target, db) => {
       [{ ticker: 'BAD', region: 'KR', listedDate: '2024-03-01', delistedDate: '2024-02-01' }, 'delistedDate'],
       [{ ticker: 'BAD', region: 'KR', sector: 'S'.repeat(51) }, 'sector'],
       [{ ticker: 'BAD', region: 'KR', colour: 'red' }, '(row)'],
+      [{ ticker: ' BAD', region: 'KR' }, 'ticker'],
+      [{ ticker: 'BAD', region: 'KR', marketCap: 1.5 }, 'marketCap'],
+      [{ ticker: 'BAD', region: 'KR', isActive: 'yes' }, 'isActive'],
+      [{ ticker: 'BAD', region: 'KR', metadata: { cap: Number.POSITIVE_INFINITY } }, 'metadata'],
+      [{ ticker: 'BAD', region: 'KR', metadata: { listed: new Date('2020-01-01') } }, 'metadata'],
     ]
     for (const [bad, field] of cases) {
       const e = await db().tickers.upsert([{ ticker: 'GOOD', region: 'KR' }, bad as never]).catch((x: unknown) => x)
       expect(e, JSON.stringify(bad)).toBeInstanceOf(ValidationError)
       expect((e as ValidationError).issues[0]).toMatchObject({ row: 1, field })
+      expect((e as ValidationError).message).toContain(`row 1, field '${field}'`)
     }
     expect(await db().tickers.find('GOOD', 'KR')).toBeUndefined()
 
@@ -117,5 +136,44 @@ forEachTarget('tickers', (target, db) => {
       expect(await db().query(`SELECT count(*)::int AS n FROM ${table} WHERE ticker = 'PURGE'`), table).toEqual([{ n: 0 }])
     }
     expect(await db().query(`SELECT count(*)::int AS n FROM factor_scores WHERE ticker = 'KEEP'`)).toEqual([{ n: 100 }])
+  })
+  it('works inside qdb.transaction(): reads its own writes, and a rollback undoes upsert, delist and purge', async () => {
+    await db().tickers.upsert([{ ticker: 'TXK', region: 'CN', sector: 'Retail', listedDate: '2010-01-04' }])
+    const e = await db().transaction(async (tx) => {
+      await tx.tickers.upsert([{ ticker: 'TXN', region: 'CN', sector: 'Retail' }, { ticker: 'TXK', region: 'CN', sector: 'Food' }])
+      expect(await tx.tickers.get('TXN', 'CN')).toMatchObject({ sector: 'Retail' })
+      expect((await tx.tickers.list({ region: 'CN', sector: 'Food' })).map((t) => t.ticker)).toEqual(['TXK'])
+      await tx.tickers.delist('TXK', 'CN', '2024-01-31')
+      expect((await tx.tickers.universeAsOf('2024-02-01', { region: 'CN' })).map((t) => t.ticker)).toEqual(['TXN'])
+      expect(await tx.tickers.purge('TXN', 'CN')).toMatchObject({ tickers: 1 })
+      throw new Error('abort')
+    }).catch((x: unknown) => x)
+    expect((e as Error).message).toBe('abort')
+    expect(await db().tickers.find('TXN', 'CN')).toBeUndefined()
+    expect(await db().tickers.get('TXK', 'CN')).toMatchObject({ sector: 'Retail', isActive: true, delistedDate: null })
+
+    // Committed: the same calls take effect.
+    await db().transaction(async (tx) => {
+      await tx.tickers.upsert([{ ticker: 'TXN', region: 'CN', sector: 'Retail' }])
+      await tx.tickers.delist('TXK', 'CN', '2024-01-31')
+    })
+    expect(await db().tickers.get('TXN', 'CN')).toMatchObject({ sector: 'Retail' })
+    expect(await db().tickers.get('TXK', 'CN')).toMatchObject({ isActive: false, delistedDate: '2024-01-31' })
+  })
+
+  it('upserts more rows than one statement can bind (11 columns x 7,000 rows > 65,534 parameters)', async () => {
+    // postgres.js refuses a statement of 65,534 parameters or more: this passes on the server only
+    // because the rows are split into statements under the limit.
+    const rows = Array.from({ length: 7_000 }, (_, i) => ({
+      ticker: `BULK${String(i).padStart(5, '0')}`, region: 'VN', market: 'HOSE', sector: `S${i % 7}`, industry: 'I',
+      marketCap: 1_000_000 + i, listedDate: '2015-01-05', delistedDate: null, isActive: true, metadata: { i },
+    }))
+    expect(await db().tickers.upsert(rows)).toEqual({ inserted: 7_000, updated: 0 })
+    expect(await db().tickers.upsert(rows.map((r) => ({ ...r, marketCap: r.marketCap + 1 })))).toEqual({ inserted: 0, updated: 7_000 })
+    const [sum] = await db().query<{ n: number; caps: string }>(
+      `SELECT count(*)::int AS n, sum(market_cap)::text AS caps FROM tickers WHERE region = 'VN' AND ticker LIKE 'BULK%'`)
+    // Σ (1,000,001 + i) for i = 0..6,999 = 7,000 × 1,000,001 + 6,999 × 7,000 / 2 = 7,000,007,000 + 24,496,500.
+    expect(sum).toEqual({ n: 7_000, caps: '7024503500' })
+    expect((await db().tickers.list({ region: 'VN', metadata: { i: 6_999 } })).map((t) => t.ticker)).toEqual(['BULK06999'])
   })
 })

@@ -101,4 +101,59 @@ forEachTarget('transactions', (target, db) => {
     expect(await traces(db(), 'TX_S', 'tx_s')).toEqual({ factors: 1, backtests: 0, systemLogs: 1, apiLogs: 0 })
     expect((await db().factors.history('TX_S', 'KR')).map((r) => r.calculationDate)).toEqual(['2024-01-02'])
   })
+  it('binds every repository to the transaction: each reads its own writes, and a rollback undoes them all', async () => {
+    // Tickers, bars (upsert, range, latest, panel, indicators), a trade, its valuation and snapshot, scores,
+    // a backtest and logs: all in one transaction, checked from inside, then thrown away.
+    const bars = Array.from({ length: 30 }, (_, i) => ({
+      ticker: 'TX_ALL', region: 'JP', date: new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10),
+      open: 100 + i, high: 102 + i, low: 99 + i, close: 101 + i, volume: 1_000 + i,
+    }))
+    const run = (commit: boolean) => db().transaction(async (tx) => {
+      await tx.tickers.upsert([{ ticker: 'TX_ALL', region: 'JP', sector: 'Autos', listedDate: '2000-01-04' }])
+      expect((await tx.tickers.universeAsOf('2024-01-31', { region: 'JP', sector: 'Autos' })).map((t) => t.ticker)).toEqual(['TX_ALL'])
+      expect(await tx.ohlcv.upsert(bars)).toMatchObject({ inserted: 30 })
+      expect((await tx.ohlcv.range('TX_ALL', 'JP', '2024-01-01', '2024-01-31')).map((b) => b.close)).toEqual(bars.map((b) => b.close))
+      expect((await tx.ohlcv.latest('TX_ALL', 'JP', { limit: 2 })).map((b) => b.date)).toEqual(['2024-01-30', '2024-01-29'])
+      const panel = await tx.ohlcv.panel({ tickers: ['TX_ALL'], region: 'JP', from: '2024-01-01', to: '2024-01-31', fields: ['volume'] })
+      expect([...panel.fields.volume[0]!]).toEqual(bars.map((b) => b.volume))
+      expect(await tx.ohlcv.recomputeIndicators({ region: 'JP', tickers: ['TX_ALL'] })).toMatchObject({ tickers: 1, bars: 30 })
+      // ma5 of the last bar: closes 126..130 → 128; ma20: closes 111..130 → 120.5.
+      expect((await tx.ohlcv.latest('TX_ALL', 'JP', { limit: 1 }))[0]).toMatchObject({ ma5: 128, ma20: 120.5, ma60: null })
+      const { position } = await tx.portfolio.applyTrade({ ticker: 'TX_ALL', region: 'JP', tradeDate: '2024-01-30', tradeType: 'BUY', quantity: 10, price: 130 })
+      expect(position).toMatchObject({ quantity: 10, avgBuyPrice: 130 })
+      await tx.portfolio.setRiskLimits('TX_ALL', 'JP', { stopLossPrice: 120 })
+      await tx.portfolio.markToMarket([{ ticker: 'TX_ALL', region: 'JP', price: 119 }], '2024-01-31')
+      expect(await tx.portfolio.triggeredExits([{ ticker: 'TX_ALL', region: 'JP', price: 119 }])).toMatchObject([{ reason: 'stop_loss', limit: 120 }])
+      // 10 × 119 = 1,190 invested + 810 cash = 2,000.
+      expect(await tx.portfolio.snapshot({ date: '2024-01-31', cash: 810 })).toMatchObject({ totalValue: 2000, investedValue: 1190, unrealizedPnl: -110 })
+      expect(await tx.portfolio.sectorExposure()).toContainEqual({ sector: 'Autos', nStocks: 1, totalValue: 1190, totalWeight: expect.any(Number), avgPnlPct: -0.084615 })
+      await tx.factors.upsert([{ ...score('TX_ALL', '2024-01-31'), region: 'JP' }])
+      expect(await tx.factors.get('TX_ALL', 'JP', '2024-01-31')).toMatchObject({ totalScore: 75 })
+      const id = await tx.backtests.save(backtest('tx_all'))
+      expect((await tx.backtests.list({ strategy: 'tx_all' })).map((b) => b.backtestId)).toEqual([id])
+      await tx.logs.api({ endpoint: '/tx_all', status: 500 })
+      expect((await tx.logs.failures({ endpoint: '/tx_all' })).length).toBe(1)
+      if (!commit) throw new Error('rollback')
+    })
+
+    await expect(run(false)).rejects.toThrow('rollback')
+    const left = async () => {
+      const n = async (text: string) => Number((await db().query<{ n: string | number }>(text))[0]!.n)
+      return {
+        tickers: await n(`SELECT count(*) AS n FROM tickers WHERE ticker = 'TX_ALL'`),
+        bars: await n(`SELECT count(*) AS n FROM ohlcv_data WHERE ticker = 'TX_ALL'`),
+        trades: await n(`SELECT count(*) AS n FROM trades WHERE ticker = 'TX_ALL'`),
+        positions: await n(`SELECT count(*) AS n FROM portfolio WHERE ticker = 'TX_ALL'`),
+        snapshots: await n(`SELECT count(*) AS n FROM portfolio_snapshots WHERE snapshot_date = '2024-01-31'`),
+        scores: await n(`SELECT count(*) AS n FROM factor_scores WHERE ticker = 'TX_ALL'`),
+        backtests: await n(`SELECT count(*) AS n FROM backtest_results WHERE strategy_name = 'tx_all'`),
+        apiLogs: await n(`SELECT count(*) AS n FROM api_logs WHERE api_endpoint = '/tx_all'`),
+      }
+    }
+    expect(await left()).toEqual({ tickers: 0, bars: 0, trades: 0, positions: 0, snapshots: 0, scores: 0, backtests: 0, apiLogs: 0 })
+
+    await run(true)
+    expect(await left()).toEqual({ tickers: 1, bars: 30, trades: 1, positions: 1, snapshots: 1, scores: 1, backtests: 1, apiLogs: 1 })
+    expect(await db().portfolio.position('TX_ALL', 'JP')).toMatchObject({ currentPrice: 119, stopLossPrice: 120 })
+  })
 })

@@ -111,8 +111,20 @@ describe('redactText', () => {
     [`CANO=${ACCOUNT}&ACNT_PRDT_CD=01`, 'CANO=******45&ACNT_PRDT_CD=01'],
     ['tr_id=TTTC0802U, status: 200, url: https://example.com:443/x', 'tr_id=TTTC0802U, status: 200, url: https://example.com:443/x'],
     ['a\u0000b', 'a\uFFFDb'],
+    // The password of a connection string; the user, host and an address without password stay.
+    ['connect failed: postgres://app:s3cr3t-pw@db.internal:5432/quant?sslmode=require',
+      `connect failed: postgres://app:${REDACTED}@db.internal:5432/quant?sslmode=require`],
+    ['redis://:p@ss@cache:6379/0 and amqp://u:pw@mq', `redis://:${REDACTED}@cache:6379/0 and amqp://u:${REDACTED}@mq`],
+    ['postgres://postgres@127.0.0.1:5432/postgres, see https://example.com:8080/a@b and bob@example.com',
+      'postgres://postgres@127.0.0.1:5432/postgres, see https://example.com:8080/a@b and bob@example.com'],
   ])('%s', (input, expected) => {
     expect(redactText(input)).toBe(expected)
+  })
+
+  it('leaves hostile URL-like input alone (the URL pattern is length-capped: linear, not quadratic)', () => {
+    for (const text of ['a.'.repeat(100_000) + '://', `x://y:${'a@'.repeat(100_000)}`, `x://${'u:'.repeat(100_000)}`]) {
+      expect(redactText(text)).toBe(text)
+    }
   })
 
   it('stays linear on long runs of word characters', () => {

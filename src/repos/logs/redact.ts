@@ -45,13 +45,17 @@ const QUOTED_VALUE = /"[^"]*"|'[^']*'/y
 const BARE_VALUE = /(?:(?:bearer|basic|token|digest)[ \t]+)?[^\s"'&,;})\]]+/iy
 const AUTH_SCHEME = /\b(Bearer|Basic|Digest)[ \t]+(?!\[REDACTED\])[A-Za-z0-9\-._~+/]+=*/gi
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g
+// The password of a URL's user info: `postgres://app:<password>@db:5432/quant` (a connection string in an
+// error message). The user name is kept; the password runs up to the last '@' before the host.
+// Lengths are capped so that a hostile message costs linear time.
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/?#@"'<>]{0,128}:)[^\s/?#"'<>]{1,256}@(?=[^\s@]{0,256}(?:[\s/?#"'<>]|$))/gi
 // NUL is refused by text and jsonb columns; lone surrogates by jsonb.
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
 /**
  * Hides secrets inside free text: `key=value` and `key: value` pairs whose key is secret (query
- * strings, headers, JSON written into an error message), `Bearer`/`Basic` credentials, and JWTs
- * (KIS access tokens are JWTs). Account numbers in such pairs are masked. Also replaces characters
+ * strings, headers, JSON written into an error message), `Bearer`/`Basic` credentials, JWTs
+ * (KIS access tokens are JWTs) and the password of a URL (`postgres://user:password@host`). Account numbers in such pairs are masked. Also replaces characters
  * PostgreSQL cannot store (NUL, lone surrogates) with U+FFFD.
  *
  * @example
@@ -85,7 +89,8 @@ export function redactText(text: string): string {
     KEY_AND_SEPARATOR.lastIndex = last
   }
   out += text.slice(last)
-  return out.replace(AUTH_SCHEME, `$1 ${REDACTED}`).replace(JWT, REDACTED).replace(UNSTORABLE, '\uFFFD')
+  return out.replace(AUTH_SCHEME, `$1 ${REDACTED}`).replace(JWT, REDACTED).replace(URL_PASSWORD, `$1${REDACTED}@`)
+    .replace(UNSTORABLE, '\uFFFD')
 }
 
 const MAX_DEPTH = 20
