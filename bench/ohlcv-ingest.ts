@@ -17,6 +17,7 @@ import { defaultMigrationsFolder } from '../src/migrate.js'
 import { createTestDb, type TestDb } from '../src/testing/index.js'
 import type { RepoContext } from '../src/repos/context.js'
 import type { OhlcvBarInput } from '../src/validation/ohlcv.js'
+import { emitResult } from './_shared.js'
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`)
@@ -152,6 +153,7 @@ async function benchMode(mode: string): Promise<void> {
       'bars/s': Math.round(ROWS / (r.ms / 1000)).toLocaleString(),
       'x raw COPY': (r.ms / raw).toFixed(2),
     })))
+    emitResult('ohlcv-ingest', mode, rows.slice(1).map((r) => ({ case: `${r.case} (${ROWS.toLocaleString()} bars)`, library: r.ms, byHand: raw })))
   } finally {
     await db.close()
   }

@@ -219,6 +219,17 @@ forEachTarget('ohlcv', (target, db) => {
     expect((await db().ohlcv.latest('OLDNEW', 'KR', { limit: 4 })).map((r) => r.volume)).toEqual([0, 1, 2, 101])
   })
 
+  it('latest returns every field exactly as range does (indicators, timestamps and all), in and out of a transaction', async () => {
+    const days = Array.from({ length: 40 }, (_, i) => new Date(Date.UTC(2024, 9, 1 + i)).toISOString().slice(0, 10))
+    await db().ohlcv.upsert(days.map((d, i) => bar('SAME', d, { close: 100 + i / 8, adjustedClose: 50 + i / 16, volume: 2 ** 40 + i })))
+    await db().ohlcv.recomputeIndicators({ region: 'KR', tickers: ['SAME'] })
+    const viaRange = (await db().ohlcv.range('SAME', 'KR', '2024-01-01', '2024-12-31')).reverse().slice(0, 25)
+    expect(viaRange[0]?.ma20).toEqual(expect.any(Number))
+    expect(viaRange[0]?.lastUpdated).toBeInstanceOf(Date)
+    expect(await db().ohlcv.latest('SAME', 'KR', { limit: 25 })).toEqual(viaRange)
+    expect(await db().transaction((tx) => tx.ohlcv.latest('SAME', 'KR', { limit: 25 }))).toEqual(viaRange)
+  })
+
   it('panel aligns tickers on the union calendar with NaN in the gaps', async () => {
     await db().ohlcv.upsert([
       bar('PA', '2024-09-02', { close: 10, volume: 1 }), bar('PA', '2024-09-03', { close: 11, volume: 2, adjustedClose: 5.5 }),
