@@ -18,6 +18,13 @@ forEachTarget('ops', (target, db) => {
     expect(await db().query(`SELECT api_endpoint FROM api_logs`)).toEqual([{ api_endpoint: '/recent' }])
     expect(await db().query(`SELECT message FROM system_logs`)).toEqual([{ message: 'new' }])
     expect(await db().query(`SELECT count(*)::int AS n FROM backtest_results`)).toEqual([{ n: 1 }])
+    // Embedded, no autovacuum runs: maintenance() gives the planner its statistics.
+    expect(report.analyzed).toBe(target.name === 'embedded')
+    if (target.name === 'embedded') {
+      const [stats] = await db().query<{ analyzed: boolean }>(
+        `SELECT last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'api_logs'`)
+      expect(stats?.analyzed).toBe(true)
+    }
   })
 
   it('lists the policies (TimescaleDB) or none (plain)', async () => {
