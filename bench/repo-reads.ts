@@ -151,7 +151,8 @@ async function benchMode(mode: string): Promise<void> {
     const portfolioSeconds = (performance.now() - t0) / 1000
     const analyzed = await maybeAnalyze(db, mode)
     console.log(`\n${mode} (${db.capabilities.timescale ? `TimescaleDB ${db.capabilities.timescaleVersion}` : 'plain PostgreSQL'}): ` +
-      `${scores.toLocaleString()} factor rows (${TICKERS.toLocaleString()} tickers x ${DAYS} days) in ${factorSeconds.toFixed(1)} s; ` +
+      `${scores.toLocaleString()} factor rows (${TICKERS.toLocaleString()} tickers x ${DAYS} days) in ${factorSeconds.toFixed(1)} s ` +
+      `(${Math.round(scores / factorSeconds).toLocaleString()} rows/s, tickers included); ` +
       `${POSITIONS} positions, ${trades} trades, ${SNAPSHOT_DAYS} daily snapshots in ${portfolioSeconds.toFixed(1)} s; ` +
       `${analyzed ? 'ANALYZEd' : 'not ANALYZEd'}; by hand: ${hand.label}`)
 

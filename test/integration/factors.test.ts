@@ -2,8 +2,9 @@ import { expect, it } from 'vitest'
 import { QuantDbError, ValidationError } from '../../src/index.js'
 import { topSignalsQuery } from '../../src/repos/factors/queries.js'
 import type { FactorScoreInput } from '../../src/repos/factors.js'
-import { tickers } from '../../src/schema/index.js'
+import { factorScores, tickers } from '../../src/schema/index.js'
 import type { TestDb } from '../../src/testing/index.js'
+import { checkFactorScores } from '../../src/validation/factors.js'
 import { forEachTarget } from '../helpers/targets.js'
 
 // Layer 1: 8 + 7.5 + 6 = 21.5; layer 2: 15 + 12 + 10 = 37; layer 3: 9 + 6 + 8 = 23; total 81.5.
@@ -142,6 +143,146 @@ forEachTarget('factors', (target, db) => {
     expect((e as Error).message).not.toMatch(/Failed query|params|B000/) // no SQL, no bound values
     const [count] = await db().query<{ n: string | number }>(`SELECT count(*) AS n FROM factor_scores WHERE calculation_date = '2023-05-01'`)
     expect(Number(count!.n)).toBe(0)
+  })
+
+  it('writes more rows than one statement holds (5,000 embedded, 10,000 on a server): counts, all or nothing, savepoints', async () => {
+    const codes = Array.from({ length: 1000 }, (_, i) => `X${String(i).padStart(4, '0')}`)
+    await addTickers(db(), codes)
+    const day = (d: number) => `2020-02-${String(d).padStart(2, '0')}`
+    const daysOf = (from: number, to: number, total: (i: number, d: number) => number, signal: 'BUY' | 'WATCH' | 'AVOID') =>
+      Array.from({ length: to - from + 1 }, (_, k) => from + k).flatMap((d) => codes.map((t, i) => scored(t, 'KR', day(d), total(i, d), signal)))
+    const first = daysOf(1, 11, (i, d) => 40 + ((i + d) % 50), 'WATCH')
+    expect(first).toHaveLength(11_000)
+    expect(await db().factors.upsert(first)).toEqual({ inserted: 11_000, updated: 0, rejected: 0, rejectedRows: [] })
+
+    // New rows first, then 6,000 changed ones: both counts cross batch boundaries.
+    const fresh = daysOf(12, 12, () => 33.33, 'AVOID')
+    const changed = daysOf(1, 6, (i, d) => 60 + ((i * 3 + d) % 30), 'BUY')
+    expect(await db().factors.upsert([...fresh, ...changed])).toMatchObject({ inserted: 1000, updated: 6000, rejected: 0 })
+    const counts = await db().query<{ signal: string; n: number; total: string }>(
+      `SELECT signal, count(*)::int AS n, sum(total_score)::text AS total FROM factor_scores WHERE ticker LIKE 'X%' GROUP BY signal ORDER BY signal`)
+    const sum = (rows: readonly FactorScoreInput[]) =>
+      rows.reduce((a, r) => a + Math.round((r.layer1Total! + r.layer2Total! + r.layer3Total!) * 100), 0) / 100
+    expect(counts).toEqual([
+      { signal: 'AVOID', n: 1000, total: sum(fresh).toFixed(2) },
+      { signal: 'BUY', n: 6000, total: sum(changed).toFixed(2) },
+      { signal: 'WATCH', n: 5000, total: sum(first.slice(6000)).toFixed(2) },
+    ])
+    expect(await db().factors.get('X0999', 'KR', day(6))).toMatchObject(changed[5999]!)
+
+    // 10,001 rows whose last one names an unknown ticker: it sits alone in the last batch, and the
+    // foreign key refusing it takes the earlier, already merged batches with it.
+    const late = daysOf(13, 22, () => 70, 'BUY')
+    const refused = [...late, scored('NOPE', 'KR', day(22), 70, 'BUY')]
+    await expect(db().factors.upsert(refused)).rejects.toMatchObject({ reason: 'foreign_key_violation' })
+    const lateCount = async () => (await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM factor_scores WHERE calculation_date >= '2020-02-13' AND ticker LIKE 'X%'`))[0]!.n
+    expect(await lateCount()).toBe(0)
+
+    // Inside qdb.transaction(): the refused call rolls back to its savepoint (all its batches), the
+    // transaction goes on, and what it wrote afterwards is committed.
+    await db().transaction(async (tx) => {
+      await expect(tx.factors.upsert(refused)).rejects.toMatchObject({ reason: 'foreign_key_violation' })
+      expect(await tx.factors.upsert(late.slice(0, 3000))).toMatchObject({ inserted: 3000, updated: 0 })
+      expect(await tx.factors.upsert(late.slice(2000, 6000))).toMatchObject({ inserted: 3000, updated: 1000 })
+    })
+    expect(await lateCount()).toBe(6000)
+    const [n] = await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM factor_scores WHERE ticker LIKE 'X%'`)
+    expect(n!.n).toBe(18_000)
+  })
+
+  it('stores exactly what the drizzle insert builder stores: NUMERIC rounding, JSONB documents, awkward text', async () => {
+    // Tickers with a comma, quotes, backslashes, braces, line breaks and what CSV or array input might take for NULL.
+    const odd = ['Q,1', 'Q"2"', 'Q\n\\.\nX', '\\.', 'Q{한글}', 'NULL', '\\N']
+    await addTickers(db(), odd)
+    const metadata = [
+      { s: 'a,b"c\\d\ne\r\tf', u: '한글 😀 é', empty: '', none: null, n: [0, -0, 1e-7, 1.5e300, -2.5, 0.1 + 0.2], deep: { a: { b: [{}, []] } } },
+      { 'k,"\\': true, NULL: '\\N', dot: '\\.', line: '\n\\.\n' },
+      {},
+      { model: 'v3' },
+    ]
+    const inputs: FactorScoreInput[] = odd.map((ticker, i) => ({
+      ticker, region: 'KR', calculationDate: '2017-03-01',
+      // Scores rounded to cents by validation (1.005 → 1.01, 24.994 → 24.99); sums checked after rounding.
+      marketRegimeScore: i === 0 ? 1.005 : 8, volumeProfileScore: 0, priceActionScore: i === 1 ? 16.994 : 6,
+      stageAnalysisScore: 45, movingAverageScore: 0, relativeStrengthScore: 0, layer3Total: i === 2 ? null : 0.01 * i,
+      ...(i === 2 ? { patternRecognitionScore: 10, volumeSpikeScore: 10, momentumScore: 10 } : {}),
+      signal: i % 3 === 0 ? 'BUY' : i % 3 === 1 ? null : undefined,
+      // NUMERIC(10, 4) rounds half away from zero; tiny and huge values, exponent notation included.
+      peRatio: [1e-7, 0.00005, -0.00005, 123456.78905, 999999.99994, -999999.9999, 0.1 + 0.2][i],
+      pbRatio: i % 2 === 0 ? 1.23456789 : null, momentum12m: -0.35, rsiFactor: i === 3 ? undefined : 55.55555,
+      roe: 5e-5 * i, debtEquity: -0, volatilityFactor: 1e5 / 3, marketCapFactor: i,
+      calculationMetadata: i < metadata.length ? metadata[i] : i === 4 ? null : undefined,
+    }))
+    // The reference: the same validated rows through drizzle's multi-row insert (the old write path).
+    const { valid } = checkFactorScores(inputs, new Set(['KR']))
+    await db().db.insert(factorScores).values(valid.map((v) => ({ ...v.value, calculationDate: '2017-03-02' })))
+    expect(await db().factors.upsert(inputs)).toMatchObject({ inserted: odd.length, updated: 0 })
+    const stored = (date: string) => db().query<{ ticker: string; doc: string }>(
+      `SELECT ticker, (to_jsonb(f) - 'calculation_date' - 'last_updated')::text AS doc FROM factor_scores f
+        WHERE calculation_date = $1 AND region = 'KR' AND ticker = ANY($2::text[]) ORDER BY ticker`, [date, `{${odd.map((t) => `"${t.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`])
+    const ours = await stored('2017-03-01')
+    expect(ours).toHaveLength(odd.length)
+    expect(ours).toEqual(await stored('2017-03-02'))
+
+    const texts = await db().query<{ ticker: string; mr: string; pl1: string; pe: string; pb: string | null; vol: string; de: string }>(
+      `SELECT ticker, market_regime_score::text AS mr, price_action_score::text AS pl1, pe_ratio::text AS pe, pb_ratio::text AS pb,
+              volatility_factor::text AS vol, debt_equity::text AS de FROM factor_scores WHERE calculation_date = '2017-03-01' AND region = 'KR'`)
+    const byTicker = Object.fromEntries(texts.filter((r) => odd.includes(r.ticker)).map(({ ticker, ...rest }) => [ticker, rest]))
+    const common = { vol: '33333.3333', de: '0.0000' }
+    expect(byTicker).toEqual({
+      'Q,1': { mr: '1.01', pl1: '6.00', pe: '0.0000', pb: '1.2346', ...common },
+      'Q"2"': { mr: '8.00', pl1: '16.99', pe: '0.0001', pb: null, ...common },
+      'Q\n\\.\nX': { mr: '8.00', pl1: '6.00', pe: '-0.0001', pb: '1.2346', ...common },
+      '\\.': { mr: '8.00', pl1: '6.00', pe: '123456.7891', pb: null, ...common },
+      'Q{한글}': { mr: '8.00', pl1: '6.00', pe: '999999.9999', pb: '1.2346', ...common },
+      'NULL': { mr: '8.00', pl1: '6.00', pe: '-999999.9999', pb: null, ...common },
+      '\\N': { mr: '8.00', pl1: '6.00', pe: '0.3000', pb: '1.2346', ...common },
+    })
+    for (const [i, ticker] of odd.entries()) {
+      const row = await db().factors.get(ticker, 'KR', '2017-03-01')
+      expect(row.calculationMetadata, ticker).toEqual(i < metadata.length ? JSON.parse(JSON.stringify(metadata[i])) : null)
+      expect(row.signal, ticker).toBe(i % 3 === 0 ? 'BUY' : null)
+    }
+  })
+
+  it('stores an omitted field and an explicit null alike (NULL), on insert and on update; empty values stay values', async () => {
+    await addTickers(db(), ['N1', 'N2'])
+    const full: FactorScoreInput = {
+      ticker: 'N1', region: 'KR', calculationDate: '2016-05-02', ...PARTS, signal: 'BUY',
+      peRatio: 1, pbRatio: 2, momentum12m: 3, rsiFactor: 4, roe: 5, debtEquity: 6, volatilityFactor: 7, marketCapFactor: 8,
+      calculationMetadata: { empty: '', list: [], obj: {} },
+    }
+    await db().factors.upsert([full, { ...full, ticker: 'N2' }])
+    expect(await db().factors.get('N1', 'KR', '2016-05-02')).toMatchObject({ ...full, layer1Total: 21.5, totalScore: 81.5 })
+    // N1 omits the optional fields, N2 sends them as null: both rows end up the same, all NULL.
+    const key = { region: 'KR', calculationDate: '2016-05-02', layer1Total: 10, layer2Total: 10, layer3Total: 10 }
+    const nulls = {
+      marketRegimeScore: null, volumeProfileScore: null, priceActionScore: null, stageAnalysisScore: null, movingAverageScore: null,
+      relativeStrengthScore: null, patternRecognitionScore: null, volumeSpikeScore: null, momentumScore: null, signal: null,
+      peRatio: null, pbRatio: null, momentum12m: null, rsiFactor: null, roe: null, debtEquity: null, volatilityFactor: null,
+      marketCapFactor: null, calculationMetadata: null,
+    }
+    expect(await db().factors.upsert([{ ticker: 'N1', ...key }, { ticker: 'N2', ...key, ...nulls }])).toMatchObject({ inserted: 0, updated: 2 })
+    const strip = ({ lastUpdated: _, ticker: __, ...rest }: Record<string, unknown>) => rest
+    const [n1, n2] = [await db().factors.get('N1', 'KR', '2016-05-02'), await db().factors.get('N2', 'KR', '2016-05-02')]
+    expect(strip(n1)).toEqual(strip(n2))
+    expect(n1).toMatchObject({ ...nulls, layer1Total: 10, totalScore: 30 })
+    const [raw] = await db().query<{ nulls: number }>(
+      `SELECT num_nulls(market_regime_score, signal, pe_ratio, market_cap_factor, calculation_metadata)::int AS nulls FROM factor_scores WHERE ticker = 'N1' AND calculation_date = '2016-05-02'`)
+    expect(raw!.nulls).toBe(5)
+    // An empty JSON document is a document, not NULL.
+    await db().factors.upsert([{ ticker: 'N1', ...key, calculationMetadata: {} }])
+    expect((await db().factors.get('N1', 'KR', '2016-05-02')).calculationMetadata).toEqual({})
+  })
+
+  it('refuses a NUL character in a ticker with the database error (nothing written), as the bound-parameter insert did', async () => {
+    await addTickers(db(), ['NUL1'])
+    // Validation lets it through; PostgreSQL text cannot hold it.
+    const e = await db().factors.upsert([scored('NUL1', 'KR', '2015-01-05', 50, 'BUY'), scored('NUL\u00002', 'KR', '2015-01-05', 50, 'BUY')])
+      .catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(QuantDbError)
+    expect(e).toMatchObject({ reason: 'data', code: '22021' })
+    expect(await db().factors.find('NUL1', 'KR', '2015-01-05')).toBeUndefined()
   })
 
   it('counts inserted and updated rows correctly, rows in compressed chunks included', async () => {

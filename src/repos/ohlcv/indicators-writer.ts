@@ -6,7 +6,7 @@ import { isoDate, regionCode, tickerCode } from '../../validation/rules.js'
 import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { INDICATOR_COLUMNS } from './csv.js'
-import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from './sql-arrays.js'
+import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
 
 export interface RecomputeOptions {
   region: string

@@ -5,7 +5,7 @@ import { checkBars, type OhlcvBarInput } from '../../validation/ohlcv.js'
 import { checkOne, type RejectedRow } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { barsToCsv, columnsOf, shapeOf, type BarShape } from './csv.js'
-import { arrayLiteral } from './sql-arrays.js'
+import { arrayLiteral } from '../../internal/sql-arrays.js'
 
 export interface OhlcvUpsertOptions {
   /** `'throw'` (default): one bad row rejects the call and nothing is written. `'skip'`: bad rows are returned, the rest written. */

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { isoDate, regionCode, tickerCode } from '../../validation/rules.js'
 import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
-import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from './sql-arrays.js'
+import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
 
 /** Panel fields (camelCase) and their columns. */
 export const PANEL_COLUMNS = {
