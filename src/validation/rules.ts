@@ -22,6 +22,8 @@ export const tickerCode = z
   .min(1, 'must not be empty')
   .max(20, 'must be at most 20 characters')
   .refine((s) => s.trim() === s, { message: 'must not start or end with white space' })
+  // eslint-disable-next-line no-control-regex -- a NUL or a line break in a key is never a real ticker
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: 'must not contain control characters' })
 
 /** A region among the configured ones (KR, US, CN, HK, JP, VN by default). */
 export function regionCode(regions: ReadonlySet<string>) {

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest'
+import type { QueryRunner } from '../../src/drivers/types.js'
 import { QuantDbError } from '../../src/errors.js'
 import { tickers } from '../../src/schema/index.js'
 import { forEachTarget } from '../helpers/targets.js'
@@ -42,5 +43,18 @@ forEachTarget('raw SQL', (_target, db) => {
     }).catch((e: unknown) => e)
     expect(error).toBe(thrown)
     expect(await db().tickers.find('ROLLBACK', 'KR')).toBeUndefined()
+  })
+})
+
+forEachTarget('COPY', (_target, db) => {
+  it('reports data the server refuses during COPY as an error, and the connection stays usable', async () => {
+    const runner = (db().tickers as unknown as { ctx: { runner: QueryRunner } }).ctx.runner
+    const error = await runner.transaction((tx) =>
+      tx.copyCsv('tickers', ['ticker', 'region', 'market_cap'], 'CPY1,KR,1\nCPY2,KR,not-a-number\n')).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(QuantDbError)
+    expect(error).toMatchObject({ code: '22P02' })
+    expect(await db().tickers.find('CPY1', 'KR')).toBeUndefined()
+    await runner.transaction((tx) => tx.copyCsv('tickers', ['ticker', 'region'], 'CPY3,KR\n'))
+    expect((await db().tickers.get('CPY3', 'KR')).ticker).toBe('CPY3')
   })
 })

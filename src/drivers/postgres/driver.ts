@@ -22,6 +22,12 @@ export interface PostgresDriverOptions {
 
 type AnySql = Sql | TransactionSql
 
+/** The parts of a postgres.js COPY query used here (`reject` is an instance field of its Query). */
+interface CopyQuery {
+  reject: (error: unknown) => void
+  writable(): Promise<NodeJS.WritableStream>
+}
+
 // drizzle replaces the pool's timestamp serializers with pass-through ones (it serializes dates
 // itself), so a Date bound through raw SQL would reach the wire as an object: send its ISO text.
 const wireParams = (params: readonly unknown[]): never[] =>
@@ -83,8 +89,19 @@ class PostgresRunner implements QueryRunner {
   async copyCsv(table: string, columns: readonly string[], csv: string): Promise<void> {
     const cols = columns.map((c) => `"${c}"`).join(', ')
     try {
-      const writable = await this.sql.unsafe(`COPY ${table} (${cols}) FROM STDIN WITH (FORMAT csv)`).writable()
-      await pipeline(Readable.from([csv]), writable)
+      const copy = this.sql.unsafe(`COPY ${table} (${cols}) FROM STDIN WITH (FORMAT csv)`) as unknown as CopyQuery
+      // postgres.js resolves a COPY query with its stream and never settles that stream when the server
+      // refuses the data (the stream's final callback waits for a CommandComplete that never comes), so
+      // the refusal is caught where it lands: the query's own reject, called after the fact.
+      const refused = new Promise<never>((_, reject) => {
+        const settle = copy.reject
+        copy.reject = (error) => { reject(error); settle(error) }
+      })
+      refused.catch(() => {}) // a refusal after the race is over has nobody left to tell
+      const writable = await copy.writable()
+      const sent = pipeline(Readable.from([csv]), writable)
+      sent.catch(() => {}) // settles late (or never) after a refusal; the race below has the answer
+      await Promise.race([sent, refused])
     } catch (error) {
       throw toQuantDbError(error)
     }
