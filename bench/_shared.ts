@@ -37,14 +37,20 @@ export async function timeInterleaved(reps: number, cases: Record<string, () => 
   return Object.fromEntries(Object.entries(times).map(([name, xs]) => [name, median(xs)]))
 }
 
-/** Opens a migrated scratch database of `mode`, or returns the reason it cannot (printed as a skip). */
-export async function openMode(mode: string): Promise<TestDb | string> {
-  if (mode !== 'embedded' && mode !== 'server') return `unknown mode '${mode}' (embedded or server)`
-  try {
-    return await createTestDb({ mode: mode === 'server' ? 'postgres' : 'embedded' })
-  } catch (error) {
-    return (error as Error).message
+/** Opens a migrated scratch database of `mode`, or prints why it cannot (a skip) and returns undefined. */
+export async function openMode(mode: string): Promise<TestDb | undefined> {
+  let reason: string
+  if (mode !== 'embedded' && mode !== 'server') {
+    reason = `unknown mode '${mode}' (embedded or server)`
+  } else {
+    try {
+      return await createTestDb({ mode: mode === 'server' ? 'postgres' : 'embedded' })
+    } catch (error) {
+      reason = (error as Error).message
+    }
   }
+  console.log(`\n${mode}: skipped (${reason})`)
+  return undefined
 }
 
 /** The repository context of an open database (its runner, capabilities and options). */

@@ -64,12 +64,8 @@ function rawCopy(db: TestDb): (csvBatches: readonly string[]) => Promise<void> {
 }
 
 async function benchMode(mode: string): Promise<void> {
-  const opened = await openMode(mode)
-  if (typeof opened === 'string') {
-    console.log(`\n${mode}: skipped (${opened})`)
-    return
-  }
-  const db = opened
+  const db = await openMode(mode)
+  if (!db) return
   let copier: ((csv: readonly string[]) => Promise<void>) & { end?: () => Promise<unknown> } | undefined
   try {
     if (!db.capabilities.timescale) {

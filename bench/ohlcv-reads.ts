@@ -35,12 +35,8 @@ const LATEST_WINDOW = `SELECT * FROM ohlcv_data WHERE ticker = $1 AND region = $
   ORDER BY date DESC LIMIT 250`
 
 async function benchMode(mode: string): Promise<void> {
-  const opened = await openMode(mode)
-  if (typeof opened === 'string') {
-    console.log(`\n${mode}: skipped (${opened})`)
-    return
-  }
-  const db = opened
+  const db = await openMode(mode)
+  if (!db) return
   const hand = handEngine(db)
   try {
     const t0 = performance.now()

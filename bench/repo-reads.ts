@@ -132,12 +132,8 @@ const SECTOR_EXPOSURE = `SELECT t.sector, COUNT(*) AS n_stocks, SUM(p.position_v
   ORDER BY total_value DESC NULLS LAST, t.sector`
 
 async function benchMode(mode: string): Promise<void> {
-  const opened = await openMode(mode)
-  if (typeof opened === 'string') {
-    console.log(`\n${mode}: skipped (${opened})`)
-    return
-  }
-  const db = opened
+  const db = await openMode(mode)
+  if (!db) return
   const hand = handEngine(db)
   try {
     const factorDays = weekdaysEndingYesterday(DAYS)
