@@ -5,6 +5,7 @@ import { QuantDbError } from '../../errors.js'
 import { isDatabaseError, toQuantDbError } from '../../errors-map.js'
 import * as schema from '../../schema/index.js'
 import type { Driver, QueryRunner, QuantDatabase, Row } from '../types.js'
+import { openSocket, type SocketTarget } from './socket.js'
 
 export interface PostgresDriverOptions {
   url: string
@@ -154,6 +155,7 @@ export async function openPostgres(options: PostgresDriverOptions): Promise<Driv
     max: options.max ?? 10,
     ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
     connect_timeout: options.connectTimeout ?? 10,
+    socket: (target: SocketTarget) => openSocket(target, options.connectTimeout ?? 10),
     idle_timeout: options.idleTimeout ?? 30,
     // The session time zone is a startup parameter, so every pooled connection gets it.
     connection: { TimeZone: options.timezone, application_name: options.applicationName ?? 'quant-db' },

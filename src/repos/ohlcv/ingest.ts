@@ -42,15 +42,6 @@ export type IngestStrategy = 'copy' | 'unnest' | 'values'
 // Measured with bench/ohlcv-ingest.ts (100,000 new bars, median of 3, time / hand-written COPY into the
 // table): embedded copy 0.85, unnest 1.61, values 2.51; server copy 1.72, unnest 2.07, values 3.99.
 export const DEFAULT_STRATEGY: Record<QueryRunner['kind'], IngestStrategy> = { embedded: 'copy', postgres: 'copy' }
-// On a server every COPY through postgres.js pays a fixed ~100 ms (measured; two ~45 ms stalls, the
-// COPY and the statement after it): a 1-bar upsert took 115 ms by COPY and 6-11 ms by unnest, and
-// unnest is also faster at 10,000 bars. COPY wins from ~100,000 bars; below this many, unnest.
-const SERVER_UNNEST_BELOW = 20_000
-
-/** The strategy for `count` valid bars when the caller named none. */
-function defaultStrategy(kind: QueryRunner['kind'], count: number): IngestStrategy {
-  return kind === 'postgres' && count < SERVER_UNNEST_BELOW ? 'unnest' : DEFAULT_STRATEGY[kind]
-}
 // PGlite handles ~5,000-row statements comfortably (DESIGN.md); a server takes far larger COPY batches.
 const DEFAULT_BATCH: Record<QueryRunner['kind'], number> = { embedded: 5_000, postgres: 50_000 }
 
@@ -133,7 +124,7 @@ export async function upsertBars(
   const result: OhlcvUpsertResult = { inserted: 0, updated: 0, unchanged: 0, rejected: rejected.length, rejectedRows: rejected }
   if (valid.length === 0) return result
   const kind = ctx.runner.kind
-  const strategy = options.strategy ?? defaultStrategy(kind, valid.length)
+  const strategy = options.strategy ?? DEFAULT_STRATEGY[kind]
   // The embedded engine is kept to ~5,000-row statements whatever is asked (DESIGN.md).
   const asked = options.batchSize ?? DEFAULT_BATCH[kind]
   const size = kind === 'embedded' ? Math.min(asked, DEFAULT_BATCH.embedded) : asked
