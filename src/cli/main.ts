@@ -27,7 +27,8 @@ Commands:
   index-usage                  index scans and sizes
   slow-queries [--limit 20]    from pg_stat_statements
   backup <file>                pg_dump -Fc (server) or data directory tarball (embedded)
-  restore <file>               pg_restore into this empty database (server)
+  restore <file>               pg_restore into this empty database (server), or a backup tarball
+                               into a new --data-dir (embedded)
   deployment-sql               CREATE DATABASE, tuning, WAL archiving and roles, for a DBA (never run by migrate)
 `
 
@@ -68,7 +69,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const url = values.url ?? process.env['DATABASE_URL']
   const dataDir = values['data-dir'] ?? process.env['QUANTDB_DATA_DIR']
-  const qdb = await createQuantDb({ url, dataDir, logger: { warn: (m) => console.error(`warning: ${m}`) } })
+  const logger = { warn: (m: string) => console.error(`warning: ${m}`) }
+  if (command === 'restore' && !url && dataDir) {
+    // An embedded backup is the data directory itself: restoring is opening a new directory from it.
+    const file = need(args[0], 'file')
+    await (await createQuantDb({ dataDir, restoreFrom: file, logger })).close()
+    print({ restored: file, dataDir })
+    return 0
+  }
+  const qdb = await createQuantDb({ url, dataDir, logger })
   try {
     return await run(qdb, command, args, values, print)
   } finally {

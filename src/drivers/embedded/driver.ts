@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { QuantDbError } from '../../errors.js'
 import { isDatabaseError, toQuantDbError } from '../../errors-map.js'
 import * as schema from '../../schema/index.js'
@@ -150,6 +152,10 @@ class EmbeddedDriver extends EmbeddedRunner implements Driver {
 export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driver> {
   const engine = await loadEngine()
   const lock = options.dataDir === undefined ? undefined : acquireDataDirLock(options.dataDir)
+  if (options.dataDir !== undefined && options.restoreFrom !== undefined && existsSync(join(options.dataDir, 'PG_VERSION'))) {
+    lock?.release()
+    throw new QuantDbError('configuration', `restoreFrom needs a new or empty dataDir: ${options.dataDir} already holds a database.`)
+  }
   let pg: PgliteClient
   try {
     const restore = options.restoreFrom === undefined
