@@ -105,6 +105,24 @@ describe('embedded data directory: one owner', () => {
     }
   })
 
+  it('releases the lock when a process exits without close()', async () => {
+    const dir = join(root, 'exit')
+    const quitter = child('exit', dir)
+    await quitter.next((e) => e.event === 'open')
+    expect((await quitter.exited).code).toBe(0)
+    expect(existsSync(`${dir}.lock`)).toBe(false)
+  })
+
+  it('refuses a lock held from another host: it cannot tell whether that process lives', async () => {
+    const dir = join(root, 'other-host')
+    writeFileSync(`${dir}.lock`, JSON.stringify({ pid: 4242, host: 'build-box-7', bootId: null, startTime: null, token: 't', since: '2020-01-01T00:00:00Z', dataDir: dir }))
+    await expect(createQuantDb({ dataDir: dir, logger: {} })).rejects.toMatchObject({
+      reason: 'configuration',
+      message: expect.stringContaining('process 4242 on host build-box-7'),
+    })
+    expect(existsSync(`${dir}.lock`)).toBe(true)
+  })
+
   it('after a writer is killed (SIGKILL) mid-upsert: reopens, keeps every acknowledged call, and has the killed call wholly or not at all', async () => {
     const dir = join(root, 'killed-writer')
     const BARS = 25_000 // five 5,000-row statements per call, in one transaction

@@ -151,8 +151,9 @@ class EmbeddedDriver extends EmbeddedRunner implements Driver {
  */
 export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driver> {
   const engine = await loadEngine()
-  const lock = options.dataDir === undefined ? undefined : acquireDataDirLock(options.dataDir)
-  if (options.dataDir !== undefined && options.restoreFrom !== undefined && existsSync(join(options.dataDir, 'PG_VERSION'))) {
+  const disk = onDisk(options.dataDir)
+  const lock = disk === undefined ? undefined : acquireDataDirLock(disk)
+  if (disk !== undefined && options.restoreFrom !== undefined && existsSync(join(disk, 'PG_VERSION'))) {
     lock?.release()
     throw new QuantDbError('configuration', `restoreFrom needs a new or empty dataDir: ${options.dataDir} already holds a database.`)
   }
@@ -179,6 +180,13 @@ export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driv
     throw error
   }
   return driver
+}
+
+/** The directory PGlite keeps its files in, for a `dataDir` (a path or `file://path`); undefined in memory. */
+function onDisk(dataDir: string | undefined): string | undefined {
+  if (!dataDir) return undefined
+  if (dataDir.startsWith('file://')) return dataDir.slice('file://'.length)
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(dataDir) ? undefined : dataDir // memory://, idb://: not a directory
 }
 
 /** Loads TimescaleDB's loader before any query, then proves an installed extension is fully there. */
