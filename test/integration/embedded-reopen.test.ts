@@ -174,5 +174,5 @@ describe('quant-db CLI on a data directory (each command reopens it)', () => {
     } finally {
       await restored.close()
     }
-  })
+  }, 400_000) // seven CLI processes, each booting the engine: minutes on a loaded machine
 })
