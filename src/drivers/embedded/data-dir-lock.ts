@@ -45,8 +45,13 @@ let exitHookInstalled = false
  * ```
  */
 export function acquireDataDirLock(dataDir: string): DataDirLock {
-  mkdirSync(dataDir, { recursive: true })
-  const dir = realpathSync(dataDir) // one lock per directory, whatever the path (symlinks, ./x vs x)
+  let dir: string
+  try {
+    mkdirSync(dataDir, { recursive: true })
+    dir = realpathSync(dataDir) // one lock per directory, whatever the path (symlinks, ./x vs x)
+  } catch (error) {
+    throw new QuantDbError('configuration', `Cannot use ${dataDir} as the embedded data directory: ${(error as Error).message}`, { cause: error })
+  }
   const path = `${dir}.lock`
   const me: Holder = {
     pid: process.pid, host: hostname(), bootId: bootId(), startTime: processStartTime(process.pid),
@@ -93,14 +98,14 @@ function register(path: string, token: string): DataDirLock {
 /** Writes `content` to a temporary file and links it to `path`: all or nothing, and only if `path` does not exist. */
 function createExclusive(path: string, content: string): boolean {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  const fd = openSync(temp, 'wx', 0o644)
   try {
-    writeSync(fd, content)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  try {
+    const fd = openSync(temp, 'wx', 0o644)
+    try {
+      writeSync(fd, content)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
     linkSync(temp, path)
     return true
   } catch (error) {
@@ -152,7 +157,9 @@ function removeStale(path: string, token: string | null): void {
   try {
     mkdirSync(guard)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new QuantDbError('configuration', `Could not take over the stale lock ${path}: ${(error as Error).message}`, { cause: error })
+    }
     try {
       if (Date.now() - statSync(guard).mtimeMs > 10_000) rmdirSync(guard)
     } catch { /* gone meanwhile */ }
