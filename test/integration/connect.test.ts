@@ -10,7 +10,7 @@ describe('connecting', () => {
     const e = error as QuantDbError
     expect(e.reason).toBe('connection')
     expect(e.isRetryable).toBe(true)
-    expect(e.message).toContain('127.0.0.1:1/quant')
+    expect(e.message).toContain('127.0.0.1:1, database quant')
     expect(e.message).not.toContain('hunter2')
   })
 
