@@ -38,7 +38,13 @@ export function parseServerUrl(url: string): ServerAddress {
   if (typeof url !== 'string' || url.trim() === '') throw new QuantDbError('configuration', 'The server URL is empty.')
   if (!SCHEME.test(url)) throw invalid(url, 'it must start with postgres:// or postgresql://')
   // postgres.js: the host list is what follows the first '@' of the part before the first '/' or '?'.
-  const authority = url.slice(url.indexOf('://') + 3).split(/[?/]/)[0] ?? ''
+  const rest = url.slice(url.indexOf('://') + 3)
+  const authority = rest.split(/[?/]/)[0] ?? ''
+  // An '@' after the host (before any query) means a '/' or '?' in the user name or password cut the
+  // authority short: postgres.js would take part of the credentials for the host.
+  if ((rest.split('?')[0] ?? '').lastIndexOf('@') > authority.length) {
+    throw invalid(url, 'a special character in the user name or password is not %-encoded')
+  }
   let hostList: string
   try {
     hostList = decodeURIComponent(authority.slice(authority.indexOf('@') + 1))
@@ -49,6 +55,7 @@ export function parseServerUrl(url: string): ServerAddress {
   for (const entry of hostList.split(',')) {
     const ipv6 = entry.startsWith('[')
     const close = ipv6 ? entry.indexOf(']') : -1
+    if (ipv6 && close < 0) throw invalid(url, "it is not a valid URL (an IPv6 address lacks its closing ']')")
     const host = ipv6 ? entry.slice(0, close + 1) : entry.split(':')[0] ?? ''
     const portText = ipv6 ? entry.slice(close + 1).replace(/^:/, '') : entry.slice(host.length + 1)
     if (portText !== '' && !(/^\d{1,5}$/.test(portText) && Number(portText) >= 1 && Number(portText) <= 65_535)) {
