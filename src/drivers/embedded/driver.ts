@@ -52,7 +52,7 @@ class EmbeddedRunner implements QueryRunner {
       const result = await this.client.query<T>(text, params as unknown[], rawQueryOptions)
       return result.rows
     } catch (error) {
-      throw toQuantDbError(error)
+      throw toQuantDbError(error, params)
     }
   }
 
@@ -61,7 +61,7 @@ class EmbeddedRunner implements QueryRunner {
       const result = await this.client.query<unknown[]>(text, params as unknown[], arrayQueryOptions)
       return result.rows
     } catch (error) {
-      throw toQuantDbError(error)
+      throw toQuantDbError(error, params)
     }
   }
 
