@@ -72,8 +72,11 @@ export class Transaction {
     try {
       await reserved.unsafe('BEGIN', [], { onexecute: learn } as never)
     } catch (error) {
-      tx.abandon()
-      throw toQuantDbError(error)
+      const mapped = toQuantDbError(error)
+      // A connection that failed is given up; one that merely refused BEGIN goes back to the pool.
+      if (isConnectionLoss(mapped) || tx.gone) tx.abandon()
+      else tx.release()
+      throw mapped
     }
     return tx
   }
