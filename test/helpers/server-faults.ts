@@ -92,6 +92,7 @@ const HOME = process.env['QUANTDB_TSDB_HOME'] ?? '/var/tmp/quantdb-timescaledb'
 /** Why an own server cannot be had here, or `undefined` when it can. */
 export function ownServerUnavailable(): string | undefined {
   if (!existsSync(SERVE)) return `no serve.sh at ${SERVE} (set QUANTDB_SERVE_SCRIPT)`
+  if (process.platform !== 'linux' || process.arch !== 'x64') return 'serve.sh runs its x86_64 Linux build only'
   if (!existsSync('/proc/self/cwd')) return 'no /proc to find the server processes to kill'
   return undefined
 }
