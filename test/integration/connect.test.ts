@@ -167,3 +167,10 @@ describe('a malformed URL is refused without its password', () => {
     })
   }
 })
+
+it('a connectTimeout that is not a positive number of seconds is refused before connecting', async () => {
+  for (const connectTimeout of [0, -1, Number.NaN]) {
+    const error = await createQuantDb({ url: urlFor(1), connectTimeout, logger: {} }).then(() => null, (e: unknown) => e)
+    expect(error).toMatchObject({ reason: 'configuration' })
+  }
+})

@@ -197,6 +197,9 @@ export async function openPostgres(options: PostgresDriverOptions): Promise<Driv
   const server = describeServer(parseServerUrl(options.url))
   const postgres = await loadPostgres()
   const connectTimeout = options.connectTimeout ?? 10
+  if (!(Number.isFinite(connectTimeout) && connectTimeout > 0)) {
+    throw new QuantDbError('configuration', `connectTimeout must be a number of seconds above 0, not ${String(connectTimeout)}`)
+  }
   const watch = new ConnectionWatch()
   const diagnosis: SocketDiagnosis = {}
   let pool: Sql
