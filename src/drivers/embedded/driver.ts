@@ -55,7 +55,7 @@ class EmbeddedRunner implements QueryRunner {
       const result = await this.client.query<T>(text, params as unknown[], rawQueryOptions)
       return result.rows
     } catch (error) {
-      throw toQuantDbError(error)
+      throw toQuantDbError(error, params)
     }
   }
 
@@ -64,7 +64,7 @@ class EmbeddedRunner implements QueryRunner {
       const result = await this.client.query<unknown[]>(text, params as unknown[], arrayQueryOptions)
       return result.rows
     } catch (error) {
-      throw toQuantDbError(error)
+      throw toQuantDbError(error, params)
     }
   }
 
