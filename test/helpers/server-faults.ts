@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import postgres, { type ReservedSql, type Sql } from 'postgres'
 
@@ -86,7 +88,9 @@ export interface OwnServer {
   stop(): Promise<void>
 }
 
-const SERVE = process.env['QUANTDB_SERVE_SCRIPT'] ?? '/work/shared/timescaledb/serve.sh'
+// shared/ lies beside the repository (in a CI clone as in the work tree).
+const SERVE = process.env['QUANTDB_SERVE_SCRIPT']
+  ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/timescaledb/serve.sh')
 const HOME = process.env['QUANTDB_TSDB_HOME'] ?? '/var/tmp/quantdb-timescaledb'
 
 /** Why an own server cannot be had here, or `undefined` when it can. */
