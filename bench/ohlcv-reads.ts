@@ -58,10 +58,10 @@ async function benchMode(mode: string): Promise<void> {
       for (const r of rows) (series.get(r.ticker) ?? series.set(r.ticker, []).get(r.ticker)!).push(r.close)
       return series
     }
-    if ((await db.ohlcv.latest(one, 'KR')).length !== (await hand.query(LATEST, [one, 'KR'])).length) throw new Error('latest: library and hand-written SQL disagree')
+    if ((await db.ohlcv.recent({ ticker: one, region: 'KR' })).length !== (await hand.query(LATEST, [one, 'KR'])).length) throw new Error('latest: library and hand-written SQL disagree')
 
     const t = await timeInterleaved(LATEST_REPS, {
-      latestLib: () => db.ohlcv.latest(one, 'KR'),
+      latestLib: () => db.ohlcv.recent({ ticker: one, region: 'KR' }),
       latestHand: () => hand.query(LATEST, [one, 'KR']),
       ...(db.capabilities.timescale ? { latestWindowHand: () => hand.query(LATEST_WINDOW, [one, 'KR', since]) } : {}),
     })

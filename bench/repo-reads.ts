@@ -2,7 +2,7 @@
  * The spec's other promised reads (spec 8.1 queries 2-4), each against the same SQL sent by hand
  * through the bare engine in the same run (postgres.js on the server, the PGlite instance embedded):
  *
- * - `qdb.factors.topSignals({ date, signal: 'BUY', limit: 50 })`, promised < 50 ms, on TICKERS x DAYS
+ * - `qdb.factors.topSignals({ calculationDate: date, signal: 'BUY', limit: 50 })`, promised < 50 ms, on TICKERS x DAYS
  *   factor scores (default 2,000 x 250 = 500,000 rows);
  * - `qdb.portfolio.performance({ from, to })` over the last year of SNAPSHOT_DAYS daily snapshots,
  *   promised < 100 ms (with its default aggregate refresh, and with `refresh: false`);
@@ -105,7 +105,7 @@ async function loadPortfolio(db: TestDb, days: readonly string[]): Promise<{ tra
     const prices = closes.get(date)!
     if (i > 0 && i % 21 === 0) {
       const p = prices[(i / 21) % prices.length]!
-      const held = await db.portfolio.position(p.ticker, p.region)
+      const held = await db.portfolio.findPosition({ ticker: p.ticker, region: p.region })
       const quantity = Math.floor((held?.quantity ?? 0) / 10)
       if (quantity > 0) {
         await db.portfolio.applyTrade({ ticker: p.ticker, region: p.region, tradeDate: date, tradeType: 'SELL', quantity, price: p.price, commission: 10 })
@@ -113,8 +113,8 @@ async function loadPortfolio(db: TestDb, days: readonly string[]): Promise<{ tra
         trades++
       }
     }
-    await db.portfolio.markToMarket(prices, date)
-    await db.portfolio.snapshot({ date, cash: Math.round(cash * 100) / 100 })
+    await db.portfolio.markToMarket(prices)
+    await db.portfolio.snapshot({ snapshotDate: date, cash: Math.round(cash * 100) / 100 })
   }
   return { trades }
 }
@@ -160,7 +160,7 @@ async function benchMode(mode: string): Promise<void> {
       : 'REFRESH MATERIALIZED VIEW portfolio_daily_metrics'
 
     // The same answers, or the comparison means nothing.
-    const libTop = await db.factors.topSignals({ date, signal: 'BUY', limit: 50 })
+    const libTop = await db.factors.topSignals({ calculationDate: date, signal: 'BUY', limit: 50 })
     const handTop = (await hand.query(TOP_SIGNALS, [date])) as { ticker: string }[]
     const libPerf = await db.portfolio.performance({ from, to })
     const handPerf = await hand.query(PERFORMANCE, [from, to])
@@ -173,7 +173,7 @@ async function benchMode(mode: string): Promise<void> {
     }
 
     const t = await timeInterleaved(REPS, {
-      topLib: () => db.factors.topSignals({ date, signal: 'BUY', limit: 50 }),
+      topLib: () => db.factors.topSignals({ calculationDate: date, signal: 'BUY', limit: 50 }),
       topHand: () => hand.query(TOP_SIGNALS, [date]),
       perfLib: () => db.portfolio.performance({ from, to }),
       perfHand: async () => {

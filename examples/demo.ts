@@ -29,7 +29,7 @@ try {
 
   await qdb.ohlcv.recomputeIndicators({ region: 'KR' })
   const first = market.tickers[0]!
-  const latest = await qdb.ohlcv.latest(first.ticker, first.region, { limit: 3 })
+  const latest = await qdb.ohlcv.recent({ ticker: first.ticker, region: first.region, limit: 3 })
   console.log(`\nlatest bars of ${first.ticker} (${first.region}, ${first.sector}):`)
   console.table(latest.map((b) => ({ date: b.date, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, ma20: b.ma20, rsi: b.rsi })))
 
@@ -45,11 +45,11 @@ try {
   await qdb.portfolio.applyTrade({ ticker: first.ticker, region: first.region, tradeDate: day(10), tradeType: 'BUY', quantity: 100, price: close(10), commission: 1_500 })
   await qdb.portfolio.applyTrade({ ticker: first.ticker, region: first.region, tradeDate: day(20), tradeType: 'BUY', quantity: 50, price: close(20), commission: 1_000 })
   const { trade } = await qdb.portfolio.applyTrade({ ticker: first.ticker, region: first.region, tradeDate: day(40), tradeType: 'SELL', quantity: 80, price: close(40), commission: 1_200 })
-  const position = await qdb.portfolio.position(first.ticker, first.region)
+  const position = await qdb.portfolio.findPosition({ ticker: first.ticker, region: first.region })
   console.log(`\nposition: ${position?.quantity} shares at an average ${position?.avgBuyPrice}; the sell realized ${trade.realizedPnl} (${((trade.realizedPnlPct ?? 0) * 100).toFixed(2)}%) after ${trade.holdDays} days`)
 
-  await qdb.portfolio.markToMarket([{ ticker: first.ticker, region: first.region, price: close(59) }], day(59))
-  const snap = await qdb.portfolio.snapshot({ date: day(59), cash: 10_000_000 })
+  await qdb.portfolio.markToMarket([{ ticker: first.ticker, region: first.region, price: close(59) }])
+  const snap = await qdb.portfolio.snapshot({ snapshotDate: day(59), cash: 10_000_000 })
   console.log(`snapshot ${snap.snapshotDate}: total ${snap.totalValue}, invested ${snap.investedValue}, unrealized ${snap.unrealizedPnl}`)
   console.log('sector exposure:', await qdb.portfolio.sectorExposure())
 } finally {

@@ -30,9 +30,9 @@ function timeRange(from: TimeBound | undefined, to: TimeBound | undefined): SQL[
   return where
 }
 
-function filters(o: { strategy?: string | undefined; region?: string | undefined; from?: TimeBound | undefined; to?: TimeBound | undefined }): SQL[] {
+function filters(o: { strategyName?: string | undefined; region?: string | undefined; from?: TimeBound | undefined; to?: TimeBound | undefined }): SQL[] {
   const where: SQL[] = []
-  if (o.strategy !== undefined) where.push(eq(backtestResults.strategyName, o.strategy))
+  if (o.strategyName !== undefined) where.push(eq(backtestResults.strategyName, o.strategyName))
   if (o.region !== undefined) where.push(eq(backtestResults.region, o.region))
   return [...where, ...timeRange(o.from, o.to)]
 }
@@ -107,11 +107,11 @@ export class BacktestRepo {
 
   /**
    * Results, newest simulation first, filtered by strategy, region and simulation time (served by
-   * `idx_backtest_strategy` when strategy and region are given). Without the trade logs.
+   * `idx_backtest_strategy` when strategyName and region are given). Without the trade logs.
    *
    * @example
    * ```ts
-   * const runs = await qdb.backtests.list({ strategy: 'momentum_v2', region: 'KR', from: '2024-01-01' })
+   * const runs = await qdb.backtests.list({ strategyName: 'momentum_v2', region: 'KR', from: '2024-01-01' })
    * ```
    */
   async list(options: BacktestListOptions = {}): Promise<BacktestSummary[]> {
@@ -127,7 +127,7 @@ export class BacktestRepo {
    *
    * @example
    * ```ts
-   * const top = await qdb.backtests.best({ by: 'sharpe_ratio', region: 'KR', limit: 5 })
+   * const top = await qdb.backtests.best({ by: 'sharpeRatio', region: 'KR', limit: 5 })
    * ```
    */
   async best(options: BacktestBestOptions): Promise<BacktestSummary[]> {

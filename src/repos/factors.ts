@@ -4,31 +4,34 @@ import { NotFoundError } from '../errors.js'
 import { chunks, rowsPerStatement } from '../internal/batch.js'
 import { factorMonthlyPerformance, factorScores, type FactorScoreRow } from '../schema/index.js'
 import {
-  checkFactorScores, dateRangeSchema, monthlyPerformanceOptionsSchema, tickerKeySchema, topSignalsOptionsSchema,
-  type FactorScoreInput, type FactorUpsertOptions, type MonthlyPerformanceOptions, type Signal, type TickerKey,
-  type TopSignalsOptions,
+  checkFactorScores, factorHistorySchema, factorScoreKeySchema, monthlyPerformanceOptionsSchema, tickerKeySchema,
+  topSignalsOptionsSchema, type FactorHistoryOptions, type FactorScoreInput, type FactorScoreKey, type FactorUpsertOptions,
+  type MonthlyPerformanceOptions, type Signal, type TickerKey, type TopSignalsOptions,
 } from '../validation/factors.js'
-import { isoDate, regionCode, tickerCode } from '../validation/rules.js'
-import { checkOne, checkRows, type RejectedRow } from '../validation/validate.js'
+import { perRegions } from '../internal/schema-cache.js'
+import { checkOne, checkRows } from '../validation/validate.js'
+import type { WriteResult } from './write-result.js'
 import type { RepoContext } from './context.js'
 import { historyQuery, latestQuery, monthlyPerformanceQuery, topSignalsQuery } from './factors/queries.js'
 import { mergeScores } from './factors/upsert.js'
 
-export type { FactorScoreInput, FactorUpsertOptions, MonthlyPerformanceOptions, Signal, TickerKey, TopSignalsOptions }
+export type {
+  FactorHistoryOptions, FactorScoreInput, FactorScoreKey, FactorUpsertOptions, MonthlyPerformanceOptions, Signal, TickerKey,
+  TopSignalsOptions,
+}
+
+const keySchema = perRegions(factorScoreKeySchema)
+const historySchema = perRegions(factorHistorySchema)
+const topSchema = perRegions(topSignalsOptionsSchema)
+const monthlySchema = perRegions(monthlyPerformanceOptionsSchema)
+const tickerKeysSchema = perRegions(tickerKeySchema)
+const upsertOptionsSchema = z.object({ onInvalid: z.enum(['throw', 'skip']).optional() }).strict()
 export type FactorScore = FactorScoreRow
 /** One row of spec 4.2's aggregate; `month` is the month's first day ('YYYY-MM-01'). */
 export type FactorMonthlyPerformance = InferSelectViewModel<typeof factorMonthlyPerformance>
 
-export interface FactorUpsertResult {
-  /** New `(ticker, region, calculationDate)` rows. */
-  inserted: number
-  /** Existing rows replaced (their `last_updated` refreshed). */
-  updated: number
-  /** Number of bad rows skipped (`onInvalid: 'skip'`; 0 otherwise, since a bad row throws). */
-  rejected: number
-  /** The skipped rows: index in the call, the input, the issues. */
-  rejectedRows: RejectedRow<FactorScoreInput>[]
-}
+/** What `qdb.factors.upsert` returns: the write result every bulk write returns. */
+export type FactorUpsertResult = WriteResult<FactorScoreInput>
 
 /**
  * `qdb.factors`: multi-factor scores and signals (spec 2.3). Writes validate first (see
@@ -56,9 +59,9 @@ export class FactorRepo {
    * ```
    */
   async upsert(rows: readonly FactorScoreInput[], options: FactorUpsertOptions = {}): Promise<FactorUpsertResult> {
-    const o = checkOne('factor_scores', options, z.object({ onInvalid: z.enum(['throw', 'skip']).optional() }).strict())
+    const o = checkOne('factor_scores', options, upsertOptionsSchema)
     const { valid, rejected } = checkFactorScores(rows, this.ctx.options.regions, o.onInvalid ?? 'throw')
-    const result: FactorUpsertResult = { inserted: 0, updated: 0, rejected: rejected.length, rejectedRows: rejected }
+    const result: FactorUpsertResult = { inserted: 0, updated: 0, unchanged: 0, rejected: rejected.length, rejectedRows: rejected }
     if (valid.length === 0) return result
     // Rows per statement: the driver's comfortable size (5,000 embedded, as DESIGN.md asks of PGlite;
     // 10,000 on a server). Each statement binds 26 array parameters, whatever the number of rows.
@@ -66,15 +69,17 @@ export class FactorRepo {
     const counts = await this.ctx.runner.transaction((tx) => mergeScores(tx, valid.map((v) => v.value), size))
     result.inserted = counts.inserted
     result.updated = counts.updated
+    // Rows the merge left alone (already stored with these values).
+    result.unchanged = valid.length - counts.inserted - counts.updated
     return result
   }
 
   /**
    * One ticker's scores on one day, or `undefined`.
-   * @example `const row = await qdb.factors.find('005930', 'KR', '2024-06-28') // FactorScore | undefined`
+   * @example `const row = await qdb.factors.find({ ticker: '005930', region: 'KR', calculationDate: '2024-06-28' }) // FactorScore | undefined`
    */
-  async find(ticker: string, region: string, calculationDate: string): Promise<FactorScore | undefined> {
-    this.checkKey(ticker, region, { calculationDate })
+  async find(key: FactorScoreKey): Promise<FactorScore | undefined> {
+    const { ticker, region, calculationDate } = checkOne('factor_scores', key, keySchema(this.ctx.options.regions))
     const [row] = await this.ctx.runner.db.select().from(factorScores).where(and(
       eq(factorScores.ticker, ticker), eq(factorScores.region, region), eq(factorScores.calculationDate, calculationDate),
     ))
@@ -83,11 +88,11 @@ export class FactorRepo {
 
   /**
    * One ticker's scores on one day; throws NotFoundError carrying `{ ticker, region, calculationDate }`.
-   * @example `const { totalScore, signal } = await qdb.factors.get('005930', 'KR', '2024-06-28')`
+   * @example `const { totalScore, signal } = await qdb.factors.get({ ticker: '005930', region: 'KR', calculationDate: '2024-06-28' })`
    */
-  async get(ticker: string, region: string, calculationDate: string): Promise<FactorScore> {
-    const row = await this.find(ticker, region, calculationDate)
-    if (!row) throw new NotFoundError('factor_scores', { ticker, region, calculationDate })
+  async get(key: FactorScoreKey): Promise<FactorScore> {
+    const row = await this.find(key)
+    if (!row) throw new NotFoundError('factor_scores', { ticker: key.ticker, region: key.region, calculationDate: key.calculationDate })
     return row
   }
 
@@ -97,11 +102,11 @@ export class FactorRepo {
    *
    * @example
    * ```ts
-   * const buys = await qdb.factors.topSignals({ date: '2024-06-28', region: 'KR', limit: 20 })
+   * const buys = await qdb.factors.topSignals({ calculationDate: '2024-06-28', region: 'KR', limit: 20 })
    * ```
    */
   async topSignals(options: TopSignalsOptions): Promise<FactorScore[]> {
-    const o = checkOne('factor_scores', options, topSignalsOptionsSchema(this.ctx.options.regions))
+    const o = checkOne('factor_scores', options, topSchema(this.ctx.options.regions))
     return topSignalsQuery(this.ctx.runner.db, o)
   }
 
@@ -114,7 +119,7 @@ export class FactorRepo {
    * ```
    */
   async latest(keys: readonly TickerKey[]): Promise<FactorScore[]> {
-    const { valid } = checkRows('factor_scores', keys, tickerKeySchema(this.ctx.options.regions))
+    const { valid } = checkRows('factor_scores', keys, tickerKeysSchema(this.ctx.options.regions))
     const found = new Map<string, FactorScore>()
     for (const part of chunks(valid.map((v) => v.value), rowsPerStatement(2, this.ctx.limits))) {
       for (const { newest: row } of await latestQuery(this.ctx.runner.db, part)) found.set(`${row.ticker}\u0000${row.region}`, row)
@@ -132,12 +137,11 @@ export class FactorRepo {
 
   /**
    * One ticker's rows from `from` to `to` (inclusive, both optional), oldest first.
-   * @example `const year = await qdb.factors.history('005930', 'KR', '2024-01-01', '2024-12-31')`
+   * @example `const year = await qdb.factors.history({ ticker: '005930', region: 'KR', from: '2024-01-01', to: '2024-12-31' })`
    */
-  async history(ticker: string, region: string, from?: string, to?: string): Promise<FactorScore[]> {
-    this.checkKey(ticker, region, {})
-    checkOne('factor_scores', { from, to }, dateRangeSchema)
-    return historyQuery(this.ctx.runner.db, ticker, region, from, to)
+  async history(options: FactorHistoryOptions): Promise<FactorScore[]> {
+    const o = checkOne('factor_scores', options, historySchema(this.ctx.options.regions))
+    return historyQuery(this.ctx.runner.db, o.ticker, o.region, o.from, o.to)
   }
 
   /**
@@ -152,7 +156,7 @@ export class FactorRepo {
    * ```
    */
   async monthlyPerformance(options: MonthlyPerformanceOptions = {}): Promise<FactorMonthlyPerformance[]> {
-    const o = checkOne('factor_monthly_performance', options, monthlyPerformanceOptionsSchema(this.ctx.options.regions))
+    const o = checkOne('factor_monthly_performance', options, monthlySchema(this.ctx.options.regions))
     if (o.refresh !== false) await this.refreshMonthlyPerformance()
     return monthlyPerformanceQuery(this.ctx.runner.db, o)
   }
@@ -169,10 +173,5 @@ export class FactorRepo {
       await this.ctx.runner.exec('REFRESH MATERIALIZED VIEW factor_monthly_performance')
     }
     return true
-  }
-
-  private checkKey(ticker: string, region: string, extra: { calculationDate?: string }): void {
-    const schema = z.object({ ticker: tickerCode, region: regionCode(this.ctx.options.regions), calculationDate: isoDate.optional() })
-    checkOne('factor_scores', { ticker, region, ...extra }, schema)
   }
 }

@@ -32,8 +32,8 @@ export class LogRepo {
    * @example
    * ```ts
    * await qdb.logs.api({
-   *   endpoint: '/uapi/domestic-stock/v1/trading/order-cash', region: 'KR', status: 200, responseTimeMs: 84,
-   *   params: { headers: { authorization: `Bearer ${token}`, appkey, appsecret, tr_id: 'TTTC0802U' },
+   *   apiEndpoint: '/uapi/domestic-stock/v1/trading/order-cash', region: 'KR', responseStatus: 200, responseTimeMs: 84,
+   *   requestParams: { headers: { authorization: `Bearer ${token}`, appkey, appsecret, tr_id: 'TTTC0802U' },
    *             body: { CANO: '50012345', ACNT_PRDT_CD: '01', PDNO: '005930', ORD_QTY: '10' } },
    * })   // stored: authorization/appkey/appsecret '[REDACTED]', CANO '******45'
    * ```
@@ -50,7 +50,7 @@ export class LogRepo {
    *
    * @example
    * ```ts
-   * await qdb.logs.system({ level: 'ERROR', module: 'order-router', message: 'order rejected', error: e, context: { orderId } })
+   * await qdb.logs.system({ logLevel: 'ERROR', module: 'order-router', message: 'order rejected', error: e, context: { orderId } })
    * ```
    */
   async system(entry: SystemLogInput): Promise<SystemLog> {
@@ -65,7 +65,7 @@ export class LogRepo {
    *
    * @example
    * ```ts
-   * const failed = await qdb.logs.failures({ since: new Date(Date.now() - 3_600_000), endpoint: '/oauth2/tokenP' })
+   * const failed = await qdb.logs.failures({ since: new Date(Date.now() - 3_600_000), apiEndpoint: '/oauth2/tokenP' })
    * ```
    */
   async failures(query: ApiFailureQuery = {}): Promise<ApiLog[]> {
@@ -97,7 +97,7 @@ export class LogRepo {
    * @example
    * ```ts
    * const sink = qdb.logs.createSystemLogWriter({ onError: (e, { lost }) => console.error(lost, e) })
-   * sink.log({ level: 'INFO', module: 'collector', message: 'daily bars loaded', context: { bars: 50_000 } })
+   * sink.log({ logLevel: 'INFO', module: 'collector', message: 'daily bars loaded', context: { bars: 50_000 } })
    * process.on('beforeExit', () => sink.close())
    * ```
    */

@@ -1,10 +1,10 @@
 import { and, asc, eq, gte, lte } from 'drizzle-orm'
 import { z } from 'zod'
-import { QuantDbError } from '../errors.js'
 import { ohlcvData, ohlcvDailySummary, type OhlcvRow } from '../schema/index.js'
 import type { OhlcvBarInput } from '../validation/ohlcv.js'
 import { isoDate, regionCode, tickerCode } from '../validation/rules.js'
 import { checkOne } from '../validation/validate.js'
+import { perRegions } from '../internal/schema-cache.js'
 import type { RepoContext } from './context.js'
 import { recomputeIndicators, type RecomputeOptions, type RecomputeResult } from './ohlcv/indicators-writer.js'
 import { upsertBars, type OhlcvUpsertOptions, type OhlcvUpsertResult } from './ohlcv/ingest.js'
@@ -22,12 +22,58 @@ export type Bar = OhlcvRow
 /** One row of `ohlcv_daily_summary` (spec 4.1): per day and region, over daily bars. */
 export type DailySummary = typeof ohlcvDailySummary.$inferSelect
 
-const limitSchema = z.number().int().min(1).max(1_000_000)
-const timeframeSchema = z.string().min(1).max(10)
+const limitSchema = z.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000')
+const timeframeSchema = z.string().min(1, 'must not be empty').max(10, 'must be at most 10 characters')
 
-// ---- latest(): its statements and row decoder (see the method) ----
-const latestInputSchemas = new WeakMap<ReadonlySet<string>, z.ZodType>()
-// Every column of ohlcv_data, in the order of the decoder below (and of drizzle's select()).
+/** Arguments of `qdb.ohlcv.recent`. */
+export interface OhlcvRecentOptions {
+  ticker: string
+  region: string
+  /** How many bars, newest first (default 250, at most 1,000,000). */
+  limit?: number | undefined
+  /** Default 'daily'. */
+  timeframe?: string | undefined
+}
+
+/** Arguments of `qdb.ohlcv.range`: dates inclusive, 'YYYY-MM-DD'. */
+export interface OhlcvRangeOptions {
+  ticker: string
+  region: string
+  from: string
+  to: string
+  /** Default 'daily'. */
+  timeframe?: string | undefined
+}
+
+/** Arguments of `qdb.ohlcv.dailySummary`. */
+export interface DailySummaryOptions {
+  region: string
+  /** First day, inclusive ('YYYY-MM-DD'). */
+  from: string
+  /** Last day, inclusive ('YYYY-MM-DD'). */
+  to: string
+  /** Refresh the aggregate over `from`..`to` first (default true; see `refreshDailySummary` for transactions). */
+  refresh?: boolean | undefined
+}
+
+/** Arguments of `qdb.ohlcv.refreshDailySummary`: the window to refresh (default: the whole history). */
+export interface RefreshWindow {
+  from?: string | undefined
+  to?: string | undefined
+}
+
+const recentSchema = perRegions((regions) => z.object({
+  ticker: tickerCode, region: regionCode(regions), limit: limitSchema.optional(), timeframe: timeframeSchema.optional(),
+}).strict())
+const rangeSchema = perRegions((regions) => z.object({
+  ticker: tickerCode, region: regionCode(regions), from: isoDate, to: isoDate, timeframe: timeframeSchema.optional(),
+}).strict())
+const dailySummarySchema = perRegions((regions) => z.object({
+  region: regionCode(regions), from: isoDate, to: isoDate, refresh: z.boolean().optional(),
+}).strict())
+const refreshWindowSchema = z.object({ from: isoDate.optional(), to: isoDate.optional() }).strict()
+
+// ---- recent(): its statements and row decoder (see the method) ----
 const BAR_SELECT = `SELECT ticker, region, date, timeframe, open, high, low, close, volume, adjusted_close,
   ma5, ma20, ma60, ma120, ma200, rsi, macd, macd_signal, bb_upper, bb_middle, bb_lower, atr, last_updated
   FROM ohlcv_data WHERE ticker = $1 AND region = $2 AND timeframe = $3`
@@ -88,20 +134,17 @@ export class OhlcvRepo {
   }
 
   /**
-   * The latest `limit` bars of a ticker (default 250), newest first (spec 8.1, query 1: an index scan
+   * The last `limit` bars of one ticker (default 250), newest first (spec 8.1, query 1: an index scan
    * on `(ticker, region, date DESC)`). With TimescaleDB a recent-days window is tried first, so that
    * the old chunks are not even planned; a ticker without `limit` bars in it is read without the window.
-   * @example `const bars = await qdb.ohlcv.latest('005930', 'KR', { limit: 20 })`
+   * (Renamed from `latest`, which `factors.latest` uses for the newest row of many keys.)
+   * @example `const bars = await qdb.ohlcv.recent({ ticker: '005930', region: 'KR', limit: 20 })`
    */
-  async latest(ticker: string, region: string, options: { limit?: number; timeframe?: string } = {}): Promise<Bar[]> {
-    const { limit = 250, timeframe = 'daily' } = options
-    // The input schema is built once per set of regions: building a zod object costs more than the query.
-    const regions = this.ctx.options.regions
-    let schema = latestInputSchemas.get(regions)
-    if (!schema) latestInputSchemas.set(regions, schema = z.object({
-      ticker: tickerCode, region: regionCode(regions), limit: limitSchema, timeframe: timeframeSchema,
-    }))
-    checkOne('ohlcv_data', { ticker, region, limit, timeframe }, schema)
+  async recent(options: OhlcvRecentOptions): Promise<Bar[]> {
+    const o = checkOne('ohlcv_data', options, recentSchema(this.ctx.options.regions))
+    const { ticker, region } = o
+    const limit = o.limit ?? 250
+    const timeframe = o.timeframe ?? 'daily'
     // One hand-written statement, rows as arrays decoded by position (decodeBar) into the values
     // drizzle's select gave: dates 'YYYY-MM-DD', NUMERIC and BIGINT as numbers, last_updated a Date.
     // Measured (bench/ohlcv-reads.ts): half the time of drizzle's select on a server, most of it
@@ -125,13 +168,10 @@ export class OhlcvRepo {
 
   /**
    * A ticker's bars from `from` to `to` inclusive, oldest first.
-   * @example `const year = await qdb.ohlcv.range('AAPL', 'US', '2024-01-01', '2024-12-31')`
+   * @example `const year = await qdb.ohlcv.range({ ticker: 'AAPL', region: 'US', from: '2024-01-01', to: '2024-12-31' })`
    */
-  async range(ticker: string, region: string, from: string, to: string, options: { timeframe?: string } = {}): Promise<Bar[]> {
-    const { timeframe = 'daily' } = options
-    checkOne('ohlcv_data', { ticker, region, from, to, timeframe }, z.object({
-      ticker: tickerCode, region: regionCode(this.ctx.options.regions), from: isoDate, to: isoDate, timeframe: timeframeSchema,
-    }))
+  async range(options: OhlcvRangeOptions): Promise<Bar[]> {
+    const { ticker, region, from, to, timeframe = 'daily' } = checkOne('ohlcv_data', options, rangeSchema(this.ctx.options.regions))
     return this.ctx.runner.db.select().from(ohlcvData)
       .where(and(eq(ohlcvData.ticker, ticker), eq(ohlcvData.region, region), eq(ohlcvData.timeframe, timeframe),
         gte(ohlcvData.date, from), lte(ohlcvData.date, to)))
@@ -178,16 +218,15 @@ export class OhlcvRepo {
 
   /**
    * Per-day market statistics of a region from the `ohlcv_daily_summary` aggregate (spec 4.1), oldest
-   * first. The aggregate holds what was there at its last refresh: pass `refresh: true` (or call
-   * `refreshDailySummary`) after writing bars. Outside a transaction only, with TimescaleDB.
+   * first. Refreshes the aggregate over `from`..`to` first unless `refresh: false`, like
+   * `factors.monthlyPerformance` and `portfolio.performance`; inside a transaction with TimescaleDB
+   * the refresh cannot run and the aggregate is read as last refreshed.
    *
-   * @example `const days = await qdb.ohlcv.dailySummary({ region: 'KR', from: '2024-01-01', to: '2024-03-31', refresh: true })`
+   * @example `const days = await qdb.ohlcv.dailySummary({ region: 'KR', from: '2024-01-01', to: '2024-03-31' })`
    */
-  async dailySummary(options: { region: string; from: string; to: string; refresh?: boolean }): Promise<DailySummary[]> {
-    const { region, from, to } = checkOne('ohlcv_daily_summary', options, z.object({
-      region: regionCode(this.ctx.options.regions), from: isoDate, to: isoDate, refresh: z.boolean().optional(),
-    }))
-    if (options.refresh) await this.refreshDailySummary({ from, to })
+  async dailySummary(options: DailySummaryOptions): Promise<DailySummary[]> {
+    const { region, from, to, refresh } = checkOne('ohlcv_daily_summary', options, dailySummarySchema(this.ctx.options.regions))
+    if (refresh !== false) await this.refresh({ from, to })
     const v = ohlcvDailySummary
     return this.ctx.runner.db.select().from(v)
       .where(and(eq(v.region, region), gte(v.day, from), lte(v.day, to)))
@@ -196,22 +235,27 @@ export class OhlcvRepo {
 
   /**
    * Brings `ohlcv_daily_summary` up to date: `refresh_continuous_aggregate` over `from`..`to` (whole
-   * history by default) with TimescaleDB, which must run outside a transaction; `REFRESH MATERIALIZED
-   * VIEW CONCURRENTLY` (readers are not blocked, the whole view is rebuilt) in plain mode.
+   * history by default) with TimescaleDB; `REFRESH MATERIALIZED VIEW CONCURRENTLY` (readers are not
+   * blocked, the whole view is rebuilt) in plain mode. Returns `false` where it cannot refresh: inside a
+   * transaction with TimescaleDB (PostgreSQL forbids `refresh_continuous_aggregate` there), as
+   * `factors.refreshMonthlyPerformance` does.
    * @example `await qdb.ohlcv.refreshDailySummary({ from: '2024-06-01' })`
    */
-  async refreshDailySummary(options: { from?: string; to?: string } = {}): Promise<void> {
-    checkOne('ohlcv_daily_summary', options, z.object({ from: isoDate.optional(), to: isoDate.optional() }))
+  async refreshDailySummary(options: RefreshWindow = {}): Promise<boolean> {
+    return this.refresh(checkOne('ohlcv_daily_summary', options, refreshWindowSchema))
+  }
+
+  /** The refresh with validated bounds: the SQL is built from the values checked, never re-read from the caller's object. */
+  private async refresh(window: { from?: string | undefined; to?: string | undefined }): Promise<boolean> {
     if (!this.ctx.capabilities.timescale) {
       await this.ctx.runner.exec('REFRESH MATERIALIZED VIEW CONCURRENTLY ohlcv_daily_summary')
-      return
+      return true
     }
-    if (this.ctx.runner.inTransaction) {
-      throw new QuantDbError('unsupported', 'TimescaleDB refreshes a continuous aggregate only outside a transaction: refresh after it commits.')
-    }
+    if (this.ctx.runner.inTransaction) return false
     // Validated 'YYYY-MM-DD' literals (CALL takes no bound parameters here); the window end is exclusive.
-    const start = options.from ? `DATE '${options.from}'` : 'NULL'
-    const end = options.to ? `DATE '${options.to}' + 1` : 'NULL'
+    const start = window.from !== undefined ? `DATE '${window.from}'` : 'NULL'
+    const end = window.to !== undefined ? `DATE '${window.to}' + 1` : 'NULL'
     await this.ctx.runner.exec(`CALL refresh_continuous_aggregate('ohlcv_daily_summary', ${start}, ${end})`)
+    return true
   }
 }

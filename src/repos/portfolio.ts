@@ -1,20 +1,25 @@
+import { NotFoundError } from '../errors.js'
+import type { TickerKey } from '../validation/factors.js'
 import type {
-  MarkPrices, PerformanceOptions, RiskLimitsInput, SnapshotInput, TradeInput,
+  MarkPrices, PerformanceOptions, PositionListOptions, RiskLimitsInput, SnapshotInput, SnapshotRangeOptions, TradeInput,
+  TradeListOptions,
 } from '../validation/portfolio.js'
 import type { RepoContext } from './context.js'
 import { applyTrade } from './portfolio/apply-trade.js'
 import { markToMarket } from './portfolio/mark-to-market.js'
 import { performance, sectorExposure } from './portfolio/performance.js'
-import { findPosition, listPositions, listTrades, type TradeListOptions } from './portfolio/queries.js'
+import { findPosition, listPositions, listTrades } from './portfolio/queries.js'
 import { setRiskLimits, triggeredExits } from './portfolio/risk-limits.js'
 import { snapshot, snapshots } from './portfolio/snapshot.js'
 import type {
   MarkToMarketResult, PerformanceRow, PortfolioSnapshot, Position, SectorExposure, Trade, TradeResult, TriggeredExit,
 } from './portfolio/types.js'
 
-export type { MarkPrice, MarkPrices, PerformanceOptions, RiskLimitsInput, SnapshotInput, TradeInput } from '../validation/portfolio.js'
+export type {
+  MarkPrice, MarkPrices, PerformanceOptions, PositionListOptions, RiskLimitsInput, SnapshotInput, SnapshotRangeOptions, TradeInput,
+  TradeListOptions,
+} from '../validation/portfolio.js'
 export { priceKey } from '../validation/portfolio.js'
-export type { TradeListOptions } from './portfolio/queries.js'
 export type * from './portfolio/types.js'
 
 /**
@@ -35,7 +40,7 @@ export class PortfolioRepo {
    * const kr = await qdb.portfolio.positions({ region: 'KR' })
    * ```
    */
-  positions(options: { region?: string } = {}): Promise<Position[]> {
+  positions(options: PositionListOptions = {}): Promise<Position[]> {
     return listPositions(this.ctx, options)
   }
 
@@ -43,11 +48,24 @@ export class PortfolioRepo {
    * The position held in one ticker, or `undefined` when nothing is held.
    * @example
    * ```ts
-   * const p = await qdb.portfolio.position('005930', 'KR')
+   * const p = await qdb.portfolio.findPosition({ ticker: '005930', region: 'KR' })
    * ```
    */
-  position(ticker: string, region: string): Promise<Position | undefined> {
-    return findPosition(this.ctx, ticker, region)
+  findPosition(key: TickerKey): Promise<Position | undefined> {
+    return findPosition(this.ctx, key)
+  }
+
+  /**
+   * The position held in one ticker; throws NotFoundError carrying `{ ticker, region }` when nothing is held.
+   * @example
+   * ```ts
+   * const { quantity, avgBuyPrice } = await qdb.portfolio.getPosition({ ticker: '005930', region: 'KR' })
+   * ```
+   */
+  async getPosition(key: TickerKey): Promise<Position> {
+    const row = await findPosition(this.ctx, key)
+    if (!row) throw new NotFoundError('portfolio', { ticker: key.ticker, region: key.region })
+    return row
   }
 
   /**
@@ -93,16 +111,16 @@ export class PortfolioRepo {
    * position_value = qty × price (2), and every position's weight = its value / the total (6).
    * A position without a price keeps its last price, and counts in the weights at that price (at its
    * average buy price if it was never priced). Prices of tickers not held are returned in `unmatched`.
-   * `date` is the pricing date, validated and handed back; the table records `last_updated` only.
+   * The table records when it was priced (`last_updated`), not a pricing date: none is asked for.
    *
    * @example
    * ```ts
-   * await qdb.portfolio.markToMarket([{ ticker: '005930', region: 'KR', price: 74_500 }], '2024-03-05')
-   * await qdb.portfolio.markToMarket(new Map([['AAPL:US', 189.5]]), '2024-03-05')
+   * await qdb.portfolio.markToMarket([{ ticker: '005930', region: 'KR', price: 74_500 }])
+   * await qdb.portfolio.markToMarket(new Map([['AAPL:US', 189.5]]))
    * ```
    */
-  markToMarket(prices: MarkPrices, date: string): Promise<MarkToMarketResult> {
-    return markToMarket(this.ctx, prices, date)
+  markToMarket(prices: MarkPrices): Promise<MarkToMarketResult> {
+    return markToMarket(this.ctx, prices)
   }
 
   /**
@@ -112,11 +130,11 @@ export class PortfolioRepo {
    *
    * @example
    * ```ts
-   * await qdb.portfolio.setRiskLimits('005930', 'KR', { stopLossPrice: 65_000, trailingStopDistance: 0.1 })
+   * await qdb.portfolio.setRiskLimits({ ticker: '005930', region: 'KR', stopLossPrice: 65_000, trailingStopDistance: 0.1 })
    * ```
    */
-  setRiskLimits(ticker: string, region: string, limits: RiskLimitsInput): Promise<Position> {
-    return setRiskLimits(this.ctx, ticker, region, limits)
+  setRiskLimits(limits: RiskLimitsInput): Promise<Position> {
+    return setRiskLimits(this.ctx, limits)
   }
 
   /**
@@ -135,17 +153,17 @@ export class PortfolioRepo {
   }
 
   /**
-   * Writes the `portfolio_snapshots` row of `date` (replacing one already there) from the current
+   * Writes the `portfolio_snapshots` row of `snapshotDate` (replacing one already there) from the current
    * positions: invested = Σ qty × current price (average buy price when never priced), total = cash +
    * invested, unrealized PnL, daily return against the latest snapshot before `date` (null for the
    * first), cumulative return compounded from it (0 for the first), and positions, sector and region
    * weights (shares of the invested value; a ticker without sector counts as 'Unknown') as JSON.
-   * Snapshots after `date` are not recomputed.
+   * Snapshots after `snapshotDate` are not recomputed.
    *
    * @example
    * ```ts
-   * await qdb.portfolio.markToMarket(closes, '2024-03-05')
-   * await qdb.portfolio.snapshot({ date: '2024-03-05', cash: 12_500_000 })
+   * await qdb.portfolio.markToMarket(closes)
+   * await qdb.portfolio.snapshot({ snapshotDate: '2024-03-05', cash: 12_500_000 })
    * ```
    */
   snapshot(input: SnapshotInput): Promise<PortfolioSnapshot> {
@@ -159,7 +177,7 @@ export class PortfolioRepo {
    * const march = await qdb.portfolio.snapshots({ from: '2024-03-01', to: '2024-03-31' })
    * ```
    */
-  snapshots(range: { from?: string; to?: string } = {}): Promise<PortfolioSnapshot[]> {
+  snapshots(range: SnapshotRangeOptions = {}): Promise<PortfolioSnapshot[]> {
     return snapshots(this.ctx, range)
   }
 

@@ -133,14 +133,14 @@ export function backtestInputSchema(regions: ReadonlySet<string>) {
 
 /** Sortable columns of `qdb.backtests.best`: the allow-list, mapped to SQL and the direction that is "best". */
 export const BEST_BY = {
-  sharpe_ratio: { column: 'sharpe_ratio', direction: 'DESC' },
-  sortino_ratio: { column: 'sortino_ratio', direction: 'DESC' },
-  total_return: { column: 'total_return', direction: 'DESC' },
-  annual_return: { column: 'annual_return', direction: 'DESC' },
-  win_rate: { column: 'win_rate', direction: 'DESC' },
-  final_capital: { column: 'final_capital', direction: 'DESC' },
+  sharpeRatio: { column: 'sharpe_ratio', direction: 'DESC' },
+  sortinoRatio: { column: 'sortino_ratio', direction: 'DESC' },
+  totalReturn: { column: 'total_return', direction: 'DESC' },
+  annualReturn: { column: 'annual_return', direction: 'DESC' },
+  winRate: { column: 'win_rate', direction: 'DESC' },
+  finalCapital: { column: 'final_capital', direction: 'DESC' },
   // A drawdown is a magnitude (0..1): the smallest is the best.
-  max_drawdown: { column: 'max_drawdown', direction: 'ASC' },
+  maxDrawdown: { column: 'max_drawdown', direction: 'ASC' },
 } as const
 export type BacktestMetric = keyof typeof BEST_BY
 
@@ -151,7 +151,9 @@ const timeBound = z.union([z.date({ message: 'must be a valid Date' }), isoDate]
 
 /** Arguments of `qdb.backtests.list`. */
 export interface BacktestListOptions {
-  strategy?: string | undefined
+  /** Only results of this strategy. */
+  strategyName?: string | undefined
+  /** Only results of this region. */
   region?: string | undefined
   /** Simulations run at or after this time (a date: from the start of that day). */
   from?: TimeBound | undefined
@@ -159,15 +161,21 @@ export interface BacktestListOptions {
   to?: TimeBound | undefined
   /** Default 100. */
   limit?: number | undefined
+  /** Rows to skip (default 0). */
   offset?: number | undefined
 }
 
 /** Arguments of `qdb.backtests.best`. */
 export interface BacktestBestOptions {
+  /** The metric to rank by, a field name of the result: highest first, `maxDrawdown` smallest first. */
   by: BacktestMetric
-  strategy?: string | undefined
+  /** Only results of this strategy. */
+  strategyName?: string | undefined
+  /** Only results of this region. */
   region?: string | undefined
+  /** Simulations run at or after this time. */
   from?: TimeBound | undefined
+  /** Simulations run at or before this time. */
   to?: TimeBound | undefined
   /** Default 10. */
   limit?: number | undefined
@@ -175,7 +183,7 @@ export interface BacktestBestOptions {
 
 export function backtestFilterSchema(regions: ReadonlySet<string>) {
   return z.object({
-    strategy: z.string().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
+    strategyName: z.string().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
     region: regionCode(regions).optional(),
     from: timeBound.optional(),
     to: timeBound.optional(),

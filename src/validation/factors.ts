@@ -209,9 +209,10 @@ export function checkFactorScores(
 /** Arguments of `qdb.factors.topSignals`. */
 export interface TopSignalsOptions {
   /** The calculation day, 'YYYY-MM-DD'. */
-  date: string
+  calculationDate: string
   /** Default 'BUY'. */
   signal?: Signal | undefined
+  /** Only this region. */
   region?: string | undefined
   /** Default 50. */
   limit?: number | undefined
@@ -221,7 +222,7 @@ const limit = z.number().int('must be a whole number').min(1, 'must be at least 
 
 export function topSignalsOptionsSchema(regions: ReadonlySet<string>) {
   return z.object({
-    date: isoDate,
+    calculationDate: isoDate,
     signal: z.enum(SIGNALS, { message: "must be 'BUY', 'WATCH' or 'AVOID'" }).default('BUY'),
     region: regionCode(regions).optional(),
     limit: limit.default(50),
@@ -254,10 +255,22 @@ export function monthlyPerformanceOptionsSchema(regions: ReadonlySet<string>) {
   })
 }
 
-/** A `(ticker, region)` pair, as `qdb.factors.latest` takes them. */
+/** A `(ticker, region)` key: `qdb.tickers.find` / `get` / `purge`, `qdb.portfolio.findPosition`, `qdb.factors.latest`... */
 export interface TickerKey {
   ticker: string
   region: string
+}
+
+/** The key of one score row: `qdb.factors.find` / `get`. */
+export interface FactorScoreKey extends TickerKey {
+  /** 'YYYY-MM-DD'. */
+  calculationDate: string
+}
+
+/** Arguments of `qdb.factors.history`: one ticker, days inclusive (both optional). */
+export interface FactorHistoryOptions extends TickerKey {
+  from?: string | undefined
+  to?: string | undefined
 }
 
 export function tickerKeySchema(regions: ReadonlySet<string>) {
@@ -269,3 +282,16 @@ export const dateRangeSchema = z.object({ from: isoDate.optional(), to: isoDate.
     ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' })
   }
 })
+
+export function factorScoreKeySchema(regions: ReadonlySet<string>) {
+  return z.object({ ticker: tickerCode, region: regionCode(regions), calculationDate: isoDate }).strict()
+}
+
+export function factorHistorySchema(regions: ReadonlySet<string>) {
+  return z.object({ ticker: tickerCode, region: regionCode(regions), from: isoDate.optional(), to: isoDate.optional() })
+    .strict().superRefine((o, ctx) => {
+      if (o.from !== undefined && o.to !== undefined && o.to < o.from) {
+        ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' })
+      }
+    })
+}

@@ -6,23 +6,24 @@ export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as c
 export type { LogLevel }
 
 /**
- * One broker API call for `qdb.logs.api`. Secrets in `params`, `error` and `endpoint` (app keys and
+ * One broker API call for `qdb.logs.api`. Secrets in `requestParams`, `errorMessage` and `apiEndpoint` (app keys and
  * secrets, tokens, authorization headers, passwords) are redacted before anything is stored, and
  * account numbers masked; see `redactParams`.
  */
 export interface ApiLogInput {
   /** The endpoint called, e.g. '/uapi/domestic-stock/v1/trading/order-cash' (1 to 200 characters). */
-  endpoint: string
+  apiEndpoint: string
+  /** The market the call was for, one of the accepted regions. */
   region?: string | null | undefined
   /** Request headers, query and body as one JSON object, e.g. `{ headers: {...}, body: {...} }`. */
-  params?: Record<string, unknown> | null | undefined
+  requestParams?: Record<string, unknown> | null | undefined
   /** HTTP status (integer >= 0). */
-  status?: number | null | undefined
+  responseStatus?: number | null | undefined
   /** Round-trip time in milliseconds (integer >= 0). */
   responseTimeMs?: number | null | undefined
   /** The error text of a failed call. */
-  error?: string | null | undefined
-  /** Default: no `error` and no HTTP status of 400 or above. */
+  errorMessage?: string | null | undefined
+  /** Default: no `errorMessage` and no HTTP status of 400 or above. */
   success?: boolean | undefined
   /** Default: now. */
   timestamp?: Date | undefined
@@ -30,7 +31,9 @@ export interface ApiLogInput {
 
 /** One event for `qdb.logs.system` or a system log writer. `message`, `context` and `stackTrace` are redacted. */
 export interface SystemLogInput {
-  level: LogLevel
+  /** DEBUG, INFO, WARNING, ERROR or CRITICAL. */
+  logLevel: LogLevel
+  /** What happened (not empty). */
   message: string
   /** At most 100 characters, e.g. 'factor-engine'. */
   module?: string | null | undefined
@@ -54,19 +57,19 @@ const object = z.record(z.string(), z.unknown()).nullable().optional()
 /** The stored shape of an API call (after redaction): what the schema checks. */
 export function apiLogSchema(regions: ReadonlySet<string>) {
   return z.object({
-    endpoint: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+    apiEndpoint: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
     region: regionCode(regions).nullable().optional(),
-    params: object,
-    status: nonNegativeInt,
+    requestParams: object,
+    responseStatus: nonNegativeInt,
     responseTimeMs: nonNegativeInt,
-    error: z.string().nullable().optional(),
+    errorMessage: z.string().nullable().optional(),
     success: z.boolean({ message: 'must be true or false' }).optional(),
     timestamp: when,
   }).strict()
 }
 
 export const systemLogSchema = z.object({
-  level: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }),
+  logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }),
   message: z.string().min(1, 'must not be empty'),
   module: optionalText(100),
   exceptionType: optionalText(100),
@@ -83,17 +86,19 @@ const limit = z.number().int('must be a whole number').min(1, 'must be at least 
 export interface ApiFailureQuery {
   /** Default: 24 hours ago. */
   since?: Date | undefined
-  endpoint?: string | undefined
+  /** Only calls to this endpoint. */
+  apiEndpoint?: string | undefined
   /** Default 100. */
   limit?: number | undefined
 }
 
-export const apiFailureQuerySchema = z.object({ since, endpoint: z.string().min(1).max(200).optional(), limit }).strict()
+export const apiFailureQuerySchema = z.object({ since, apiEndpoint: z.string().min(1).max(200).optional(), limit }).strict()
 
 /** Arguments of `qdb.logs.errors`. */
 export interface SystemErrorQuery {
   /** Default: 24 hours ago. */
   since?: Date | undefined
+  /** Only events of this module. */
   module?: string | undefined
   /** Default 100. */
   limit?: number | undefined

@@ -134,6 +134,10 @@ export function checkMarkPrices(table: string, prices: MarkPrices, regions: Read
  * `trailingStopDistance` is a fraction of the high-water mark: 0.1 exits 10% below it.
  */
 export interface RiskLimitsInput {
+  /** The position's ticker. */
+  ticker: string
+  /** The position's region. */
+  region: string
   stopLossPrice?: number | null | undefined
   takeProfitPrice?: number | null | undefined
   trailingStopDistance?: number | null | undefined
@@ -161,12 +165,12 @@ export function riskLimitsSchema(regions: ReadonlySet<string>) {
 /** Arguments of `qdb.portfolio.snapshot`. */
 export interface SnapshotInput {
   /** 'YYYY-MM-DD': the snapshot's day (one snapshot per day; a second call replaces it). */
-  date: string
+  snapshotDate: string
   /** Cash balance, NUMERIC(18, 2); may be negative (margin). */
   cash: number
 }
 
-export const snapshotInputSchema = z.object({ date: isoDate, cash: money }).strict()
+export const snapshotInputSchema = z.object({ snapshotDate: isoDate, cash: money }).strict()
 
 /** Arguments of `qdb.portfolio.performance`. */
 export interface PerformanceOptions {
@@ -186,3 +190,58 @@ export const performanceOptionsSchema = z
       ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' })
     }
   })
+
+/** Arguments of `qdb.portfolio.positions`. */
+export interface PositionListOptions {
+  /** Only positions of this region. */
+  region?: string | undefined
+}
+
+export function positionListSchema(regions: ReadonlySet<string>) {
+  return z.object({ region: regionCode(regions).optional() }).strict()
+}
+
+/** Arguments of `qdb.portfolio.snapshots`: days inclusive, both optional. */
+export interface SnapshotRangeOptions {
+  from?: string | undefined
+  to?: string | undefined
+}
+
+export const snapshotRangeSchema = z
+  .object({ from: isoDate.optional(), to: isoDate.optional() })
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.from !== undefined && o.to !== undefined && o.to < o.from) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' })
+    }
+  })
+
+/** Filters of `qdb.portfolio.trades`. Dates are inclusive 'YYYY-MM-DD'. */
+export interface TradeListOptions {
+  ticker?: string | undefined
+  region?: string | undefined
+  tradeType?: 'BUY' | 'SELL' | undefined
+  strategyName?: string | undefined
+  /** First trade date, inclusive. */
+  from?: string | undefined
+  /** Last trade date, inclusive. */
+  to?: string | undefined
+  /** At most this many trades (integer >= 1; default: all). */
+  limit?: number | undefined
+}
+
+export function tradeListSchema(regions: ReadonlySet<string>) {
+  return z.object({
+    ticker: tickerCode.optional(),
+    region: regionCode(regions).optional(),
+    tradeType: z.enum(['BUY', 'SELL'], { message: "must be 'BUY' or 'SELL'" }).optional(),
+    strategyName: z.string().max(100, 'must be at most 100 characters').optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    limit: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
+  }).strict().superRefine((o, ctx) => {
+    if (o.from !== undefined && o.to !== undefined && o.to < o.from) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' })
+    }
+  })
+}

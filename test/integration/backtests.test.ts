@@ -96,16 +96,16 @@ forEachTarget('backtests', (_target, db) => {
       us: await db().backtests.save(run('list_a', '2024-02-20T03:00:00Z', { region: 'US' })),
       other: await db().backtests.save(run('list_b', '2024-02-16T03:00:00Z')),
     }
-    const all = await db().backtests.list({ strategy: 'list_a' })
+    const all = await db().backtests.list({ strategyName: 'list_a' })
     expect(all.map((b) => b.backtestId)).toEqual([ids.mar, ids.us, ids.feb, ids.jan])
     expect(all[0]).not.toHaveProperty('trades')
-    expect((await db().backtests.list({ strategy: 'list_a', region: 'KR' })).map((b) => b.backtestId)).toEqual([ids.mar, ids.feb, ids.jan])
+    expect((await db().backtests.list({ strategyName: 'list_a', region: 'KR' })).map((b) => b.backtestId)).toEqual([ids.mar, ids.feb, ids.jan])
     // Dates are whole days in the session time zone (Asia/Seoul); Dates are instants.
-    const feb = await db().backtests.list({ strategy: 'list_a', region: 'KR', from: '2024-02-01', to: '2024-02-29' })
+    const feb = await db().backtests.list({ strategyName: 'list_a', region: 'KR', from: '2024-02-01', to: '2024-02-29' })
     expect(feb.map((b) => b.backtestId)).toEqual([ids.feb])
     const since = await db().backtests.list({ region: 'KR', from: new Date('2024-02-15T03:00:00Z'), to: new Date('2024-02-16T03:00:00Z') })
     expect(since.map((b) => b.backtestId)).toEqual([ids.other, ids.feb])
-    expect((await db().backtests.list({ strategy: 'list_a', limit: 2, offset: 1 })).map((b) => b.backtestId)).toEqual([ids.us, ids.feb])
+    expect((await db().backtests.list({ strategyName: 'list_a', limit: 2, offset: 1 })).map((b) => b.backtestId)).toEqual([ids.us, ids.feb])
     await expect(db().backtests.list({ from: 'last week' })).rejects.toBeInstanceOf(ValidationError)
 
     // With enough rows to matter, the strategy index serves the filtered listing.
@@ -125,12 +125,12 @@ forEachTarget('backtests', (_target, db) => {
       bad: await db().backtests.save(run('best_s', '2024-04-04T00:00:00Z', { sharpeRatio: -0.4, maxDrawdown: 0.05, totalReturn: -0.02, finalCapital: 980_000 })),
       elsewhere: await db().backtests.save(run('best_t', '2024-04-05T00:00:00Z', { sharpeRatio: 9 })),
     }
-    const bySharpe = await db().backtests.best({ by: 'sharpe_ratio', strategy: 'best_s' })
+    const bySharpe = await db().backtests.best({ by: 'sharpeRatio', strategyName: 'best_s' })
     expect(bySharpe.map((b) => b.backtestId)).toEqual([ids.better, ids.good, ids.bad, ids.none])
-    const byDrawdown = await db().backtests.best({ by: 'max_drawdown', strategy: 'best_s', limit: 2 })
+    const byDrawdown = await db().backtests.best({ by: 'maxDrawdown', strategyName: 'best_s', limit: 2 })
     expect(byDrawdown.map((b) => b.backtestId)).toEqual([ids.bad, ids.good])
-    expect((await db().backtests.best({ by: 'total_return', strategy: 'best_s', limit: 1 }))[0]!.backtestId).toBe(ids.good)
-    expect((await db().backtests.best({ by: 'sharpe_ratio', region: 'KR', limit: 1 }))[0]!.backtestId).toBe(ids.elsewhere)
+    expect((await db().backtests.best({ by: 'totalReturn', strategyName: 'best_s', limit: 1 }))[0]!.backtestId).toBe(ids.good)
+    expect((await db().backtests.best({ by: 'sharpeRatio', region: 'KR', limit: 1 }))[0]!.backtestId).toBe(ids.elsewhere)
     const e = await db().backtests.best({ by: 'sharpe_ratio DESC; DROP TABLE tickers; --' as never }).catch((x: unknown) => x)
     expect(e).toBeInstanceOf(ValidationError)
     expect((e as ValidationError).issues[0]!.field).toBe('by')

@@ -104,24 +104,24 @@ describe.skipIf(!inject('serverAvailable'))('a backend terminated mid-call [serv
     await saboteur.unlock()
     await expectProcessUnharmed()
     expect(await count(qdb, 'trades')).toBe(1)
-    expect((await qdb.portfolio.position('LOSS', 'KR'))?.quantity).toBe(10)
+    expect((await qdb.portfolio.findPosition({ ticker: 'LOSS', region: 'KR' }))?.quantity).toBe(10)
     await qdb.portfolio.applyTrade({ ...buy, quantity: 5 })
-    expect((await qdb.portfolio.position('LOSS', 'KR'))?.quantity).toBe(15)
+    expect((await qdb.portfolio.findPosition({ ticker: 'LOSS', region: 'KR' }))?.quantity).toBe(15)
   })
 
   it('qdb.transaction: a statement blocked when the backend goes; the writes before it are rolled back', async () => {
     await saboteur.lock('system_logs')
     const call = watching(qdb.transaction(async (tx) => {
       await tx.tickers.upsert([{ ticker: 'TXA', region: 'KR' }])
-      await tx.logs.system({ level: 'INFO', module: 'loss', message: 'blocked' })
+      await tx.logs.system({ logLevel: 'INFO', module: 'loss', message: 'blocked' })
     }))
     await saboteur.terminate(await saboteur.blockedBackend(database))
     await rejection(call)
     await saboteur.unlock()
     await expectProcessUnharmed()
-    expect(await qdb.tickers.find('TXA', 'KR')).toBeUndefined()
+    expect(await qdb.tickers.find({ ticker: 'TXA', region: 'KR' })).toBeUndefined()
     await qdb.transaction((tx) => tx.tickers.upsert([{ ticker: 'TXA', region: 'KR' }]))
-    expect(await qdb.tickers.find('TXA', 'KR')).toBeDefined()
+    expect(await qdb.tickers.find({ ticker: 'TXA', region: 'KR' })).toBeDefined()
   })
 
   it('qdb.transaction: the backend goes between two statements; the next one is refused without a write', async () => {
@@ -134,8 +134,8 @@ describe.skipIf(!inject('serverAvailable'))('a backend terminated mid-call [serv
     }))
     await rejection(call)
     await expectProcessUnharmed()
-    expect(await qdb.tickers.find('TXB', 'KR')).toBeUndefined()
-    expect(await qdb.tickers.find('TXC', 'KR')).toBeUndefined()
+    expect(await qdb.tickers.find({ ticker: 'TXB', region: 'KR' })).toBeUndefined()
+    expect(await qdb.tickers.find({ ticker: 'TXC', region: 'KR' })).toBeUndefined()
     expect(await qdb.query('SELECT 1 AS one')).toEqual([{ one: 1 }])
   })
 
@@ -148,8 +148,8 @@ describe.skipIf(!inject('serverAvailable'))('a backend terminated mid-call [serv
     }))
     await rejection(call)
     await expectProcessUnharmed()
-    expect(await qdb.tickers.find('TXD', 'KR')).toBeUndefined()
-    expect(await qdb.tickers.find('TXE', 'KR')).toBeUndefined()
+    expect(await qdb.tickers.find({ ticker: 'TXD', region: 'KR' })).toBeUndefined()
+    expect(await qdb.tickers.find({ ticker: 'TXE', region: 'KR' })).toBeUndefined()
   })
 })
 
@@ -198,10 +198,10 @@ describe.skipIf(!!unavailable)(`a TimescaleDB server killed with -9 mid-call, on
   it('qdb.transaction: rejects, none of its writes survive, and the same client works once the server is back', async () => {
     await killDuring('system_logs', () => qdb.transaction(async (tx) => {
       await tx.tickers.upsert([{ ticker: 'KTX', region: 'KR' }])
-      await tx.logs.system({ level: 'INFO', module: 'kill', message: 'blocked' })
+      await tx.logs.system({ logLevel: 'INFO', module: 'kill', message: 'blocked' })
     }))
-    expect(await qdb.tickers.find('KTX', 'KR')).toBeUndefined()
+    expect(await qdb.tickers.find({ ticker: 'KTX', region: 'KR' })).toBeUndefined()
     await qdb.transaction((tx) => tx.tickers.upsert([{ ticker: 'KTX', region: 'KR' }]))
-    expect(await qdb.tickers.find('KTX', 'KR')).toBeDefined()
+    expect(await qdb.tickers.find({ ticker: 'KTX', region: 'KR' })).toBeDefined()
   }, 300_000)
 })

@@ -68,6 +68,6 @@ forEachTarget('errors keep the contract', (_target, db) => {
       const viaDrizzle = await db().db.transaction(async () => { throw error }).then(() => undefined, (e: unknown) => e)
       expect(viaDrizzle).toBe(error)
     }
-    expect(await db().tickers.find('OWNERR', 'KR')).toBeUndefined()
+    expect(await db().tickers.find({ ticker: 'OWNERR', region: 'KR' })).toBeUndefined()
   })
 })

@@ -36,8 +36,8 @@ forEachTarget('factors', (target, db) => {
       peRatio: 12.4567, pbRatio: 1.2, momentum12m: -0.35, rsiFactor: 55.5, roe: 0.18, debtEquity: 0.42,
       volatilityFactor: 0.27, marketCapFactor: 26.8, calculationMetadata: { model: 'v3', universe: ['KOSPI'], weights: { value: 0.2 } },
     }
-    expect(await db().factors.upsert([row])).toEqual({ inserted: 1, updated: 0, rejected: 0, rejectedRows: [] })
-    const stored = await db().factors.get('005930', 'KR', '2024-06-28')
+    expect(await db().factors.upsert([row])).toEqual({ inserted: 1, updated: 0, unchanged: 0, rejected: 0, rejectedRows: [] })
+    const stored = await db().factors.get({ ticker: '005930', region: 'KR', calculationDate: '2024-06-28' })
     expect(stored).toMatchObject({
       ...row, layer1Total: 21.5, layer2Total: 37, layer3Total: 23, totalScore: 81.5,
     })
@@ -46,11 +46,11 @@ forEachTarget('factors', (target, db) => {
     // A recalculation replaces the whole row: omitted fields become NULL.
     const again = await db().factors.upsert([{ ticker: '005930', region: 'KR', calculationDate: '2024-06-28', layer1Total: 20, layer2Total: 30, layer3Total: 10, signal: 'WATCH' }])
     expect(again).toMatchObject({ inserted: 0, updated: 1 })
-    const replaced = await db().factors.get('005930', 'KR', '2024-06-28')
+    const replaced = await db().factors.get({ ticker: '005930', region: 'KR', calculationDate: '2024-06-28' })
     expect(replaced).toMatchObject({ totalScore: 60, signal: 'WATCH', marketRegimeScore: null, peRatio: null, calculationMetadata: null })
     expect(replaced.lastUpdated!.getTime()).toBeGreaterThanOrEqual(stored.lastUpdated!.getTime())
-    expect(await db().factors.find('005930', 'KR', '1999-01-01')).toBeUndefined()
-    await expect(db().factors.get('005930', 'KR', '1999-01-01')).rejects.toMatchObject({ reason: 'not_found', key: { ticker: '005930', region: 'KR', calculationDate: '1999-01-01' } })
+    expect(await db().factors.find({ ticker: '005930', region: 'KR', calculationDate: '1999-01-01' })).toBeUndefined()
+    await expect(db().factors.get({ ticker: '005930', region: 'KR', calculationDate: '1999-01-01' })).rejects.toMatchObject({ reason: 'not_found', key: { ticker: '005930', region: 'KR', calculationDate: '1999-01-01' } })
   })
 
   it('rejects a bad row naming row and field, writing nothing; skip mode writes the rest', async () => {
@@ -95,15 +95,15 @@ forEachTarget('factors', (target, db) => {
     // Rounded to cents first: 8.004 + 7.5 + 6 is stored 8 + 7.5 + 6 = 21.5, so a total of 21.5 is accepted.
     const rounded = await db().factors.upsert([{ ...good, ticker: '035420', calculationDate: '2024-05-30', marketRegimeScore: 8.004, layer1Total: 21.5 }])
     expect(rounded).toMatchObject({ inserted: 1 })
-    expect(await db().factors.get('035420', 'KR', '2024-05-30')).toMatchObject({ marketRegimeScore: 8, layer1Total: 21.5, totalScore: 81.5 })
+    expect(await db().factors.get({ ticker: '035420', region: 'KR', calculationDate: '2024-05-30' })).toMatchObject({ marketRegimeScore: 8, layer1Total: 21.5, totalScore: 81.5 })
     const overflow = await db().factors.upsert([{ ...good, peRatio: 1e7 }]).catch((x: unknown) => x) as ValidationError
     expect(overflow.message).toBe("Invalid factor_scores: row 0, field 'peRatio': must be less than 1000000 in absolute value (NUMERIC(10, 4))")
-    expect(await db().factors.find('000660', 'KR', '2024-05-31')).toBeUndefined()
+    expect(await db().factors.find({ ticker: '000660', region: 'KR', calculationDate: '2024-05-31' })).toBeUndefined()
 
     const skipped = await db().factors.upsert([good, { ...good, ticker: '035420', totalScore: 1 }], { onInvalid: 'skip' })
     expect(skipped).toMatchObject({ inserted: 1, updated: 0, rejected: 1 })
     expect(skipped.rejectedRows[0]).toMatchObject({ row: 1, issues: [{ row: 1, field: 'totalScore' }] })
-    expect(await db().factors.find('035420', 'KR', '2024-05-31')).toBeUndefined()
+    expect(await db().factors.find({ ticker: '035420', region: 'KR', calculationDate: '2024-05-31' })).toBeUndefined()
   })
 
   it('is idempotent on (ticker, region, calculationDate): sending the same rows again changes nothing', async () => {
@@ -113,12 +113,12 @@ forEachTarget('factors', (target, db) => {
       scored('IDEM2', 'KR', '2024-07-01', 55.55, 'WATCH'),
     ]
     expect(await db().factors.upsert(rows)).toMatchObject({ inserted: 2, updated: 0 })
-    const first = await db().factors.history('IDEM1', 'KR')
-    const second = await db().factors.history('IDEM2', 'KR')
+    const first = await db().factors.history({ ticker: 'IDEM1', region: 'KR' })
+    const second = await db().factors.history({ ticker: 'IDEM2', region: 'KR' })
     expect(await db().factors.upsert(rows)).toMatchObject({ inserted: 0, updated: 2 })
     const strip = (xs: readonly Record<string, unknown>[]) => xs.map(({ lastUpdated: _, ...rest }) => rest)
-    expect(strip(await db().factors.history('IDEM1', 'KR'))).toEqual(strip(first))
-    expect(strip(await db().factors.history('IDEM2', 'KR'))).toEqual(strip(second))
+    expect(strip(await db().factors.history({ ticker: 'IDEM1', region: 'KR' }))).toEqual(strip(first))
+    expect(strip(await db().factors.history({ ticker: 'IDEM2', region: 'KR' }))).toEqual(strip(second))
     // 55.55 split 25% / 45% / 30%: 13.89 + 25.00 (24.9975 → 25.00) + 16.66 = 55.55.
     expect(second[0]).toMatchObject({ layer1Total: 13.89, layer2Total: 25, layer3Total: 16.66, totalScore: 55.55 })
     const [n] = await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM factor_scores WHERE ticker IN ('IDEM1', 'IDEM2')`)
@@ -153,7 +153,7 @@ forEachTarget('factors', (target, db) => {
       Array.from({ length: to - from + 1 }, (_, k) => from + k).flatMap((d) => codes.map((t, i) => scored(t, 'KR', day(d), total(i, d), signal)))
     const first = daysOf(1, 11, (i, d) => 40 + ((i + d) % 50), 'WATCH')
     expect(first).toHaveLength(11_000)
-    expect(await db().factors.upsert(first)).toEqual({ inserted: 11_000, updated: 0, rejected: 0, rejectedRows: [] })
+    expect(await db().factors.upsert(first)).toEqual({ inserted: 11_000, updated: 0, unchanged: 0, rejected: 0, rejectedRows: [] })
 
     // New rows first, then 6,000 changed ones: both counts cross batch boundaries.
     const fresh = daysOf(12, 12, () => 33.33, 'AVOID')
@@ -168,7 +168,7 @@ forEachTarget('factors', (target, db) => {
       { signal: 'BUY', n: 6000, total: sum(changed).toFixed(2) },
       { signal: 'WATCH', n: 5000, total: sum(first.slice(6000)).toFixed(2) },
     ])
-    expect(await db().factors.get('X0999', 'KR', day(6))).toMatchObject(changed[5999]!)
+    expect(await db().factors.get({ ticker: 'X0999', region: 'KR', calculationDate: day(6) })).toMatchObject(changed[5999]!)
 
     // 10,001 rows whose last one names an unknown ticker: it sits alone in the last batch, and the
     // foreign key refusing it takes the earlier, already merged batches with it.
@@ -239,7 +239,7 @@ forEachTarget('factors', (target, db) => {
       '\\N': { mr: '8.00', pl1: '6.00', pe: '0.3000', pb: '1.2346', ...common },
     })
     for (const [i, ticker] of odd.entries()) {
-      const row = await db().factors.get(ticker, 'KR', '2017-03-01')
+      const row = await db().factors.get({ ticker, region: 'KR', calculationDate: '2017-03-01' })
       expect(row.calculationMetadata, ticker).toEqual(i < metadata.length ? JSON.parse(JSON.stringify(metadata[i])) : null)
       expect(row.signal, ticker).toBe(i % 3 === 0 ? 'BUY' : null)
     }
@@ -253,7 +253,7 @@ forEachTarget('factors', (target, db) => {
       calculationMetadata: { empty: '', list: [], obj: {} },
     }
     await db().factors.upsert([full, { ...full, ticker: 'N2' }])
-    expect(await db().factors.get('N1', 'KR', '2016-05-02')).toMatchObject({ ...full, layer1Total: 21.5, totalScore: 81.5 })
+    expect(await db().factors.get({ ticker: 'N1', region: 'KR', calculationDate: '2016-05-02' })).toMatchObject({ ...full, layer1Total: 21.5, totalScore: 81.5 })
     // N1 omits the optional fields, N2 sends them as null: both rows end up the same, all NULL.
     const key = { region: 'KR', calculationDate: '2016-05-02', layer1Total: 10, layer2Total: 10, layer3Total: 10 }
     const nulls = {
@@ -264,7 +264,7 @@ forEachTarget('factors', (target, db) => {
     }
     expect(await db().factors.upsert([{ ticker: 'N1', ...key }, { ticker: 'N2', ...key, ...nulls }])).toMatchObject({ inserted: 0, updated: 2 })
     const strip = ({ lastUpdated: _, ticker: __, ...rest }: Record<string, unknown>) => rest
-    const [n1, n2] = [await db().factors.get('N1', 'KR', '2016-05-02'), await db().factors.get('N2', 'KR', '2016-05-02')]
+    const [n1, n2] = [await db().factors.get({ ticker: 'N1', region: 'KR', calculationDate: '2016-05-02' }), await db().factors.get({ ticker: 'N2', region: 'KR', calculationDate: '2016-05-02' })]
     expect(strip(n1)).toEqual(strip(n2))
     expect(n1).toMatchObject({ ...nulls, layer1Total: 10, totalScore: 30 })
     const [raw] = await db().query<{ nulls: number }>(
@@ -272,7 +272,7 @@ forEachTarget('factors', (target, db) => {
     expect(raw!.nulls).toBe(5)
     // An empty JSON document is a document, not NULL.
     await db().factors.upsert([{ ticker: 'N1', ...key, calculationMetadata: {} }])
-    expect((await db().factors.get('N1', 'KR', '2016-05-02')).calculationMetadata).toEqual({})
+    expect((await db().factors.get({ ticker: 'N1', region: 'KR', calculationDate: '2016-05-02' })).calculationMetadata).toEqual({})
   })
 
   it('refuses a NUL character in a ticker before writing, naming the row and field', async () => {
@@ -281,7 +281,7 @@ forEachTarget('factors', (target, db) => {
       .catch((x: unknown) => x)
     expect(e).toBeInstanceOf(ValidationError)
     expect((e as ValidationError).issues[0]).toMatchObject({ row: 1, field: 'ticker', message: 'must not contain control characters' })
-    expect(await db().factors.find('NUL1', 'KR', '2015-01-05')).toBeUndefined()
+    expect(await db().factors.find({ ticker: 'NUL1', region: 'KR', calculationDate: '2015-01-05' })).toBeUndefined()
   })
 
   it('counts inserted and updated rows correctly, rows in compressed chunks included', async () => {
@@ -300,8 +300,8 @@ forEachTarget('factors', (target, db) => {
       scored('C3', 'KR', '2018-01-10', 30, 'AVOID'), // new, into the compressed chunk
     ])
     expect(result).toMatchObject({ inserted: 1, updated: 2 })
-    expect((await db().factors.get('C1', 'KR', '2018-01-10')).totalScore).toBe(90)
-    expect((await db().factors.get('C3', 'KR', '2018-01-10')).signal).toBe('AVOID')
+    expect((await db().factors.get({ ticker: 'C1', region: 'KR', calculationDate: '2018-01-10' })).totalScore).toBe(90)
+    expect((await db().factors.get({ ticker: 'C3', region: 'KR', calculationDate: '2018-01-10' })).signal).toBe('AVOID')
   })
 
   it('returns the top signals of a day, best first, through the partial index', async () => {
@@ -322,21 +322,21 @@ forEachTarget('factors', (target, db) => {
       .sort((a, b) => b.total - a.total || a.ticker.localeCompare(b.ticker))
     // Defaults: signal 'BUY', limit 50. That day's BUY rows: i ≡ 2 (mod 3) of 1,000 KR tickers = 333, plus AAPL and MSFT.
     expect(expected).toHaveLength(335)
-    const top50 = await db().factors.topSignals({ date: '2022-06-15' })
+    const top50 = await db().factors.topSignals({ calculationDate: '2022-06-15' })
     expect(top50.map((r) => [r.ticker, r.totalScore])).toEqual(expected.slice(0, 50).map((r) => [r.ticker, r.total]))
     expect(top50.every((r) => r.signal === 'BUY' && r.calculationDate === '2022-06-15')).toBe(true)
-    const top = await db().factors.topSignals({ date: '2022-06-15', limit: 5 })
+    const top = await db().factors.topSignals({ calculationDate: '2022-06-15', limit: 5 })
     expect(top.map((r) => r.ticker)).toEqual(expected.slice(0, 5).map((r) => r.ticker))
     expect(top.slice(0, 2).map((r) => [r.ticker, r.totalScore])).toEqual([['AAPL', 99], ['MSFT', 98.5]])
-    expect((await db().factors.topSignals({ date: '2022-06-15', region: 'US' })).map((r) => r.ticker)).toEqual(['AAPL', 'MSFT'])
-    const avoid = await db().factors.topSignals({ date: '2022-06-15', signal: 'AVOID', region: 'US' })
+    expect((await db().factors.topSignals({ calculationDate: '2022-06-15', region: 'US' })).map((r) => r.ticker)).toEqual(['AAPL', 'MSFT'])
+    const avoid = await db().factors.topSignals({ calculationDate: '2022-06-15', signal: 'AVOID', region: 'US' })
     expect(avoid.map((r) => r.ticker)).toEqual(['NVDA'])
-    expect(await db().factors.topSignals({ date: '2022-06-16', region: 'US' })).toEqual([])
-    await expect(db().factors.topSignals({ date: '2022-06-15', limit: 0 })).rejects.toBeInstanceOf(ValidationError)
-    await expect(db().factors.topSignals({ date: 'today' })).rejects.toBeInstanceOf(ValidationError)
+    expect(await db().factors.topSignals({ calculationDate: '2022-06-16', region: 'US' })).toEqual([])
+    await expect(db().factors.topSignals({ calculationDate: '2022-06-15', limit: 0 })).rejects.toBeInstanceOf(ValidationError)
+    await expect(db().factors.topSignals({ calculationDate: 'today' })).rejects.toBeInstanceOf(ValidationError)
 
     await db().exec('ANALYZE factor_scores')
-    const query = topSignalsQuery(db().db, { date: '2022-06-15', signal: 'BUY', limit: 50 }).toSQL()
+    const query = topSignalsQuery(db().db, { calculationDate: '2022-06-15', signal: 'BUY', limit: 50 }).toSQL()
     const explained = plan(await db().query(`EXPLAIN (FORMAT JSON) ${query.sql}`, query.params))
     expect(explained).toMatch(/idx_factor_(buy_signals|total_score)/)
     // The same statement prepared once and run with a generic plan (what a driver's prepared
@@ -367,9 +367,9 @@ forEachTarget('factors', (target, db) => {
     ])
     expect(await db().factors.latest([])).toEqual([])
 
-    expect((await db().factors.history('L1', 'KR')).map((r) => r.calculationDate)).toEqual(['2021-01-04', '2021-02-01', '2021-03-02'])
-    expect((await db().factors.history('L1', 'KR', '2021-01-05', '2021-03-02')).map((r) => r.calculationDate)).toEqual(['2021-02-01', '2021-03-02'])
-    await expect(db().factors.history('L1', 'KR', '2021-03-01', '2021-01-01')).rejects.toBeInstanceOf(ValidationError)
+    expect((await db().factors.history({ ticker: 'L1', region: 'KR' })).map((r) => r.calculationDate)).toEqual(['2021-01-04', '2021-02-01', '2021-03-02'])
+    expect((await db().factors.history({ ticker: 'L1', region: 'KR', from: '2021-01-05', to: '2021-03-02' })).map((r) => r.calculationDate)).toEqual(['2021-02-01', '2021-03-02'])
+    await expect(db().factors.history({ ticker: 'L1', region: 'KR', from: '2021-03-01', to: '2021-01-01' })).rejects.toBeInstanceOf(ValidationError)
   })
 
   it('reports monthly performance from the aggregate, refreshed first', async () => {

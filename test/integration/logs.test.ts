@@ -12,8 +12,8 @@ const ACCOUNT = '50012345'
 
 /** A cash order on KIS as a broker client would log it. */
 const order = (patch: Partial<ApiLogInput> = {}): ApiLogInput => ({
-  endpoint: '/uapi/domestic-stock/v1/trading/order-cash', region: 'KR', status: 200, responseTimeMs: 84,
-  params: {
+  apiEndpoint: '/uapi/domestic-stock/v1/trading/order-cash', region: 'KR', responseStatus: 200, responseTimeMs: 84,
+  requestParams: {
     headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${TOKEN}`, appkey: APP_KEY, appsecret: APP_SECRET, tr_id: 'TTTC0802U', custtype: 'P' },
     body: { CANO: ACCOUNT, ACNT_PRDT_CD: '01', PDNO: '005930', ORD_DVSN: '00', ORD_QTY: '10', ORD_UNPR: '70000' },
   },
@@ -50,17 +50,17 @@ forEachTarget('logs', (_target, db) => {
     expect(typeof stored.logId).toBe('number')
 
     const failed = await db().logs.api({
-      endpoint: `/oauth2/tokenP?appkey=${APP_KEY}&appsecret=${APP_SECRET}`, status: 403, responseTimeMs: 12,
-      error: `403 Forbidden: {"error_code":"EGW00133","access_token":"${TOKEN}"} for CANO=${ACCOUNT}`,
+      apiEndpoint: `/oauth2/tokenP?appkey=${APP_KEY}&appsecret=${APP_SECRET}`, responseStatus: 403, responseTimeMs: 12,
+      errorMessage: `403 Forbidden: {"error_code":"EGW00133","access_token":"${TOKEN}"} for CANO=${ACCOUNT}`,
     })
     expect(failed).toMatchObject({
       apiEndpoint: '/oauth2/tokenP?appkey=[REDACTED]&appsecret=[REDACTED]', success: false, region: null, requestParams: null,
       errorMessage: '403 Forbidden: {"error_code":"EGW00133","access_token":"[REDACTED]"} for CANO=******45',
     })
     // success is derived when omitted: an error or an HTTP status >= 400 is a failure.
-    expect((await db().logs.api({ endpoint: '/x', status: 500 })).success).toBe(false)
-    expect((await db().logs.api({ endpoint: '/x', error: 'timeout' })).success).toBe(false)
-    expect((await db().logs.api({ endpoint: '/x', status: 200, success: false, error: 'rt_cd=1' })).success).toBe(false)
+    expect((await db().logs.api({ apiEndpoint: '/x', responseStatus: 500 })).success).toBe(false)
+    expect((await db().logs.api({ apiEndpoint: '/x', errorMessage: 'timeout' })).success).toBe(false)
+    expect((await db().logs.api({ apiEndpoint: '/x', responseStatus: 200, success: false, errorMessage: 'rt_cd=1' })).success).toBe(false)
     expect(await leaks(db())).toBe(0)
   })
 
@@ -68,9 +68,9 @@ forEachTarget('logs', (_target, db) => {
     const PASSWORD = 'correct-horse-battery-staple-42'
     const REFRESH = 'rt_7f3a9c2e1b4d8f6a0c5e7b9d'
     const stored = await db().logs.api({
-      endpoint: `/oauth2/revoke?token=${REFRESH}&lang=ko`, region: 'US', status: 401,
-      error: `login failed for user=bob password=${PASSWORD}; Authorization: Basic ${Buffer.from(`bob:${PASSWORD}`).toString('base64')}`,
-      params: {
+      apiEndpoint: `/oauth2/revoke?token=${REFRESH}&lang=ko`, region: 'US', responseStatus: 401,
+      errorMessage: `login failed for user=bob password=${PASSWORD}; Authorization: Basic ${Buffer.from(`bob:${PASSWORD}`).toString('base64')}`,
+      requestParams: {
         headers: { Authorization: `Bearer ${TOKEN}`, 'X-API-Key': APP_KEY, Cookie: `session=${REFRESH}`, Accept: 'application/json' },
         body: {
           grant_type: 'password', username: 'bob', password: PASSWORD, client_secret: APP_SECRET, refresh_token: REFRESH,
@@ -92,7 +92,7 @@ forEachTarget('logs', (_target, db) => {
       },
     })
     const event = await db().logs.system({
-      level: 'CRITICAL', module: 'auth', message: `db login: postgres://app:${PASSWORD}@db/quant failed; passwd=${PASSWORD}`,
+      logLevel: 'CRITICAL', module: 'auth', message: `db login: postgres://app:${PASSWORD}@db/quant failed; passwd=${PASSWORD}`,
       context: { config: { db: { user: 'app', password: PASSWORD } }, grant: { access_token: TOKEN } },
     })
     expect(event.context).toEqual({ config: { db: { user: 'app', password: '[REDACTED]' } }, grant: { access_token: '[REDACTED]' } })
@@ -107,19 +107,19 @@ forEachTarget('logs', (_target, db) => {
 
   it('validates API log entries and writes nothing for a bad one', async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ endpoint: '' }, 'endpoint'],
-      [{ endpoint: 'x'.repeat(201) }, 'endpoint'],
+      [{ apiEndpoint: '' }, 'apiEndpoint'],
+      [{ apiEndpoint: 'x'.repeat(201) }, 'apiEndpoint'],
       [{ region: 'EU' }, 'region'],
-      [{ status: -1 }, 'status'],
-      [{ status: 200.5 }, 'status'],
+      [{ responseStatus: -1 }, 'responseStatus'],
+      [{ responseStatus: 200.5 }, 'responseStatus'],
       [{ responseTimeMs: -3 }, 'responseTimeMs'],
-      [{ params: 'appkey=abc' }, 'params'],
+      [{ requestParams: 'appkey=abc' }, 'requestParams'],
       [{ success: 'yes' }, 'success'],
       [{ timestamp: new Date('nope') }, 'timestamp'],
       [{ apiKey: APP_KEY }, '(row)'],
     ]
     for (const [patch, field] of cases) {
-      const e = await db().logs.api({ ...order(), endpoint: '/validate', ...patch } as ApiLogInput).catch((x: unknown) => x)
+      const e = await db().logs.api({ ...order(), apiEndpoint: '/validate', ...patch } as ApiLogInput).catch((x: unknown) => x)
       expect(e, JSON.stringify(patch)).toBeInstanceOf(ValidationError)
       expect((e as ValidationError).issues[0]!.field, JSON.stringify(patch)).toBe(field)
       expect((e as Error).message).not.toContain(APP_KEY)
@@ -131,7 +131,7 @@ forEachTarget('logs', (_target, db) => {
   it('stores system events with the error unpacked and everything redacted; validates them', async () => {
     const error = new TypeError(`cannot read price (token=${TOKEN})`)
     const stored = await db().logs.system({
-      level: 'ERROR', module: 'order-router', message: `order failed, appsecret=${APP_SECRET}`, error,
+      logLevel: 'ERROR', module: 'order-router', message: `order failed, appsecret=${APP_SECRET}`, error,
       context: { orderId: 'A-1', headers: { authorization: `Bearer ${TOKEN}` }, account: { CANO: ACCOUNT } },
     })
     expect(stored).toMatchObject({
@@ -143,14 +143,14 @@ forEachTarget('logs', (_target, db) => {
     expect(await leaks(db())).toBe(0)
 
     const cases: [Record<string, unknown>, string][] = [
-      [{ level: 'WARN' }, 'level'],
+      [{ logLevel: 'WARN' }, 'logLevel'],
       [{ message: '' }, 'message'],
       [{ module: 'm'.repeat(101) }, 'module'],
       [{ exceptionType: 'E'.repeat(101) }, 'exceptionType'],
       [{ context: ['a'] }, 'context'],
     ]
     for (const [patch, field] of cases) {
-      const e = await db().logs.system({ level: 'INFO', module: 'validate', message: 'm', ...patch } as never).catch((x: unknown) => x)
+      const e = await db().logs.system({ logLevel: 'INFO', module: 'validate', message: 'm', ...patch } as never).catch((x: unknown) => x)
       expect(e, JSON.stringify(patch)).toBeInstanceOf(ValidationError)
       expect((e as ValidationError).issues[0]!.field).toBe(field)
     }
@@ -159,18 +159,18 @@ forEachTarget('logs', (_target, db) => {
 
   it('lists failed API calls and error events since a time, newest first, on the partial indexes', async () => {
     const t = (m: number) => new Date(Date.UTC(2024, 5, 1, 0, m))
-    await db().logs.api({ endpoint: '/failures/a', status: 500, timestamp: t(1) })
-    await db().logs.api({ endpoint: '/failures/a', status: 200, timestamp: t(2) })
-    await db().logs.api({ endpoint: '/failures/b', status: 429, timestamp: t(3) })
-    await db().logs.api({ endpoint: '/failures/a', error: 'socket hang up', timestamp: t(4) })
-    await db().logs.api({ endpoint: '/failures/a', status: 503, timestamp: new Date(Date.UTC(2024, 4, 31, 23, 59)) })
+    await db().logs.api({ apiEndpoint: '/failures/a', responseStatus: 500, timestamp: t(1) })
+    await db().logs.api({ apiEndpoint: '/failures/a', responseStatus: 200, timestamp: t(2) })
+    await db().logs.api({ apiEndpoint: '/failures/b', responseStatus: 429, timestamp: t(3) })
+    await db().logs.api({ apiEndpoint: '/failures/a', errorMessage: 'socket hang up', timestamp: t(4) })
+    await db().logs.api({ apiEndpoint: '/failures/a', responseStatus: 503, timestamp: new Date(Date.UTC(2024, 4, 31, 23, 59)) })
     const failures = await db().logs.failures({ since: t(0) })
     expect(failures.filter((f) => f.apiEndpoint.startsWith('/failures')).map((f) => [f.apiEndpoint, f.timestamp.getTime()]))
       .toEqual([['/failures/a', t(4).getTime()], ['/failures/b', t(3).getTime()], ['/failures/a', t(1).getTime()]])
-    expect((await db().logs.failures({ since: t(0), endpoint: '/failures/a', limit: 1 })).map((f) => f.errorMessage)).toEqual(['socket hang up'])
+    expect((await db().logs.failures({ since: t(0), apiEndpoint: '/failures/a', limit: 1 })).map((f) => f.errorMessage)).toEqual(['socket hang up'])
 
     for (const [level, module, m] of [['ERROR', 'errs-a', 1], ['WARNING', 'errs-a', 2], ['CRITICAL', 'errs-b', 3], ['INFO', 'errs-a', 4], ['ERROR', 'errs-a', 5]] as const) {
-      await db().logs.system({ level, module, message: `${level} ${m}`, timestamp: t(m) })
+      await db().logs.system({ logLevel: level, module, message: `${level} ${m}`, timestamp: t(m) })
     }
     expect((await db().logs.errors({ since: t(2) })).filter((e) => e.module?.startsWith('errs')).map((e) => e.message)).toEqual(['ERROR 5', 'CRITICAL 3'])
     expect((await db().logs.errors({ since: t(0), module: 'errs-a' })).map((e) => e.message)).toEqual(['ERROR 5', 'ERROR 1'])
@@ -193,7 +193,7 @@ forEachTarget('logs', (_target, db) => {
     const errors: unknown[] = []
     const writer = db().logs.createSystemLogWriter({ maxBatch: 250, flushIntervalMs: 60_000, onError: (e) => errors.push(e) })
     for (let i = 0; i < 1000; i++) {
-      writer.log({ level: i % 100 === 0 ? 'ERROR' : 'INFO', module: 'writer-test', message: `tick ${i}`, context: { i, appkey: APP_KEY } })
+      writer.log({ logLevel: i % 100 === 0 ? 'ERROR' : 'INFO', module: 'writer-test', message: `tick ${i}`, context: { i, appkey: APP_KEY } })
     }
     await writer.flush()
     const [count] = await db().query<{ n: string | number }>(`SELECT count(*) AS n FROM system_logs WHERE module = 'writer-test'`)

@@ -30,7 +30,7 @@ forEachTarget('ohlcv bulk ingest', (_target, db) => {
     // Spot values: first, last and a few bars in between, every field.
     for (const i of [0, 1, 99_999, 150_001, bars.length - 1]) {
       const b = bars[i]!
-      const [stored] = await db().ohlcv.range(b.ticker, b.region, b.date, b.date)
+      const [stored] = await db().ohlcv.range({ ticker: b.ticker, region: b.region, from: b.date, to: b.date })
       expect(stored).toMatchObject({
         ticker: b.ticker, region: b.region, date: b.date, timeframe: 'daily', open: b.open, high: b.high, low: b.low,
         close: b.close, volume: b.volume, adjustedClose: b.adjustedClose,

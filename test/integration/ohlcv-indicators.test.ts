@@ -49,7 +49,7 @@ function referenceIndicators(bars: readonly Bar[]): Record<(typeof INDICATOR_FIE
 }
 
 forEachTarget('ohlcv indicators', (target, db) => {
-  const history = (ticker: string, region: string) => db().ohlcv.range(ticker, region, '2000-01-01', '2099-12-31')
+  const history = (ticker: string, region: string) => db().ohlcv.range({ ticker, region, from: '2000-01-01', to: '2099-12-31' })
 
   it('stores computeIndicators of the stored bars, NULL during warm-up, compressed chunks included', async () => {
     await db().ohlcv.upsert(market.bars)

@@ -25,7 +25,7 @@ forEachTarget('ohlcv', (target, db) => {
       }),
     ]
     expect(await db().ohlcv.upsert(input)).toEqual({ inserted: 2, updated: 0, unchanged: 0, rejected: 0, rejectedRows: [] })
-    const [a, b] = await db().ohlcv.range('RT', 'KR', '2024-03-01', '2024-03-31')
+    const [a, b] = await db().ohlcv.range({ ticker: 'RT', region: 'KR', from: '2024-03-01', to: '2024-03-31' })
     expect(a).toMatchObject({
       ticker: 'RT', region: 'KR', date: '2024-03-04', timeframe: 'daily', open: 70_000.1234, high: 71_500.5, low: 69_800.0001,
       close: 71_000, volume: 9_007_199_254_740_991, adjustedClose: 35_500.0625,
@@ -41,26 +41,26 @@ forEachTarget('ohlcv', (target, db) => {
     // A bar carrying indicators writes all twelve: the ones it leaves out become NULL.
     await db().ohlcv.upsert([{ ...input[1]!, ma5: 9, ma20: undefined, rsi: undefined, macd: undefined, macdSignal: undefined,
       ma60: undefined, ma120: undefined, ma200: undefined, bbUpper: undefined, bbMiddle: undefined, bbLower: undefined, atr: undefined }])
-    const [, b2] = await db().ohlcv.range('RT', 'KR', '2024-03-01', '2024-03-31')
+    const [, b2] = await db().ohlcv.range({ ticker: 'RT', region: 'KR', from: '2024-03-01', to: '2024-03-31' })
     expect(b2).toMatchObject({ close: 12.3456, ma5: 9, ma20: null, rsi: null, macdSignal: null, atr: null })
     // Stored at the column's 4 decimals.
     await db().ohlcv.upsert([bar('RT', '2024-03-06', { close: 100.12345, open: 100.00004 })])
-    const [c] = await db().ohlcv.range('RT', 'KR', '2024-03-06', '2024-03-06')
+    const [c] = await db().ohlcv.range({ ticker: 'RT', region: 'KR', from: '2024-03-06', to: '2024-03-06' })
     expect(c).toMatchObject({ close: 100.1235, open: 100 })
   })
 
   it('re-ingest is idempotent; changes update and refresh last_updated; omitted fields keep their value', async () => {
     const first = [bar('IDEM', '2024-04-01', { adjustedClose: 50, rsi: 40 }), bar('IDEM', '2024-04-02', { adjustedClose: 51 })]
     expect(await db().ohlcv.upsert(first)).toMatchObject({ inserted: 2, updated: 0, unchanged: 0 })
-    const before = await db().ohlcv.range('IDEM', 'KR', '2024-04-01', '2024-04-02')
+    const before = await db().ohlcv.range({ ticker: 'IDEM', region: 'KR', from: '2024-04-01', to: '2024-04-02' })
     expect(await db().ohlcv.upsert(first)).toMatchObject({ inserted: 0, updated: 0, unchanged: 2 })
-    const again = await db().ohlcv.range('IDEM', 'KR', '2024-04-01', '2024-04-02')
+    const again = await db().ohlcv.range({ ticker: 'IDEM', region: 'KR', from: '2024-04-01', to: '2024-04-02' })
     expect(again).toEqual(before) // not rewritten: last_updated too
 
     // Changed close, no adjustedClose and no indicators given: those keep their stored values.
     const changed = [bar('IDEM', '2024-04-01', { close: 106 }), bar('IDEM', '2024-04-02', { adjustedClose: null }), bar('IDEM', '2024-04-03')]
     expect(await db().ohlcv.upsert(changed)).toMatchObject({ inserted: 1, updated: 2, unchanged: 0 })
-    const after = await db().ohlcv.range('IDEM', 'KR', '2024-04-01', '2024-04-03')
+    const after = await db().ohlcv.range({ ticker: 'IDEM', region: 'KR', from: '2024-04-01', to: '2024-04-03' })
     expect(after.map((r) => [r.close, r.adjustedClose, r.rsi])).toEqual([[106, 50, 40], [105, null, null], [105, null, null]])
     expect(after[0]!.lastUpdated!.getTime()).toBeGreaterThanOrEqual(before[0]!.lastUpdated!.getTime())
     expect(after[0]!.lastUpdated).not.toEqual(before[0]!.lastUpdated)
@@ -139,7 +139,7 @@ forEachTarget('ohlcv', (target, db) => {
     expect(result).toMatchObject({ inserted: 2, updated: 0, unchanged: 0, rejected: 2 })
     expect(result.rejectedRows.map((r) => [r.row, r.issues[0]!.field])).toEqual([[1, 'high'], [3, 'date']])
     expect(result.rejectedRows[0]!.input).toBe(bars[1])
-    expect((await db().ohlcv.range('SKIP', 'KR', '2024-05-01', '2024-05-31')).map((r) => r.date)).toEqual(['2024-05-01', '2024-05-03'])
+    expect((await db().ohlcv.range({ ticker: 'SKIP', region: 'KR', from: '2024-05-01', to: '2024-05-31' })).map((r) => r.date)).toEqual(['2024-05-01', '2024-05-03'])
   })
 
   it('every ingest strategy and batch size gives the same result, with progress reported', async () => {
@@ -152,7 +152,7 @@ forEachTarget('ohlcv', (target, db) => {
       expect(progress).toEqual([7, 14, 20])
       const second = await db().ohlcv.upsert(bars.map((b, i) => (i < 5 ? { ...b, volume: 7 } : b)), { strategy, batchSize: 7 })
       expect(second, strategy).toMatchObject({ inserted: 5, updated: 5, unchanged: 15 })
-      const stored = await db().ohlcv.range(ticker, 'KR', '2024-06-01', '2024-06-30')
+      const stored = await db().ohlcv.range({ ticker, region: 'KR', from: '2024-06-01', to: '2024-06-30' })
       expect(stored.map((r) => r.close)).toEqual(bars.map((b) => b.close))
       expect(stored.map((r) => r.volume)).toEqual(bars.map((_, i) => (i < 5 ? 7 : 1_000)))
     }
@@ -180,7 +180,7 @@ forEachTarget('ohlcv', (target, db) => {
       bar('COMP', '2023-01-07'), bar('COMP', '2023-01-29', { open: 95 }),
     ])
     expect(result).toMatchObject({ inserted: 1, updated: 2, unchanged: 1 })
-    const stored = await db().ohlcv.range('COMP', 'KR', '2023-01-04', '2023-01-30')
+    const stored = await db().ohlcv.range({ ticker: 'COMP', region: 'KR', from: '2023-01-04', to: '2023-01-30' })
     expect(stored).toHaveLength(26)
     const on = (date: string) => stored.find((r) => r.date === date)
     expect(on('2023-01-04')).toMatchObject({ open: 100, low: 90, close: 105, volume: 1_000 })
@@ -193,14 +193,14 @@ forEachTarget('ohlcv', (target, db) => {
   it('latest: newest first, limited, per timeframe', async () => {
     const days = Array.from({ length: 30 }, (_, i) => `2024-08-${String(i + 1).padStart(2, '0')}`)
     await db().ohlcv.upsert([...days.map((d, i) => bar('LAST', d, { close: 100 + i })), bar('LAST', '2024-08-31', { timeframe: 'weekly' })])
-    const latest = await db().ohlcv.latest('LAST', 'KR', { limit: 5 })
+    const latest = await db().ohlcv.recent({ ticker: 'LAST', region: 'KR', limit: 5 })
     expect(latest.map((r) => [r.date, r.close])).toEqual([
       ['2024-08-30', 129], ['2024-08-29', 128], ['2024-08-28', 127], ['2024-08-27', 126], ['2024-08-26', 125],
     ])
-    expect(await db().ohlcv.latest('LAST', 'KR')).toHaveLength(30)
-    expect((await db().ohlcv.latest('LAST', 'KR', { timeframe: 'weekly' })).map((r) => r.date)).toEqual(['2024-08-31'])
-    expect(await db().ohlcv.latest('NONE', 'KR')).toEqual([])
-    await expect(db().ohlcv.latest('LAST', 'KR', { limit: 0 })).rejects.toBeInstanceOf(ValidationError)
+    expect(await db().ohlcv.recent({ ticker: 'LAST', region: 'KR' })).toHaveLength(30)
+    expect((await db().ohlcv.recent({ ticker: 'LAST', region: 'KR', timeframe: 'weekly' })).map((r) => r.date)).toEqual(['2024-08-31'])
+    expect(await db().ohlcv.recent({ ticker: 'NONE', region: 'KR' })).toEqual([])
+    await expect(db().ohlcv.recent({ ticker: 'LAST', region: 'KR', limit: 0 })).rejects.toBeInstanceOf(ValidationError)
 
     // Up to today: 300 weekdays (the recent-window path), and a ticker with only its 3 latest bars recent.
     const weekdays: string[] = []
@@ -213,21 +213,21 @@ forEachTarget('ohlcv', (target, db) => {
       ...weekdays.slice(0, 3).map((d, i) => bar('OLDNEW', d, { volume: i })),
       ...['2001-05-02', '2001-05-03'].map((d, i) => bar('OLDNEW', d, { volume: 100 + i })),
     ])
-    const now = await db().ohlcv.latest('NOW', 'KR')
+    const now = await db().ohlcv.recent({ ticker: 'NOW', region: 'KR' })
     expect(now.map((r) => r.volume)).toEqual(Array.from({ length: 250 }, (_, i) => i))
-    expect((await db().ohlcv.latest('NOW', 'KR', { limit: 300 })).map((r) => r.date)).toEqual(weekdays)
-    expect((await db().ohlcv.latest('OLDNEW', 'KR', { limit: 4 })).map((r) => r.volume)).toEqual([0, 1, 2, 101])
+    expect((await db().ohlcv.recent({ ticker: 'NOW', region: 'KR', limit: 300 })).map((r) => r.date)).toEqual(weekdays)
+    expect((await db().ohlcv.recent({ ticker: 'OLDNEW', region: 'KR', limit: 4 })).map((r) => r.volume)).toEqual([0, 1, 2, 101])
   })
 
   it('latest returns every field exactly as range does (indicators, timestamps and all), in and out of a transaction', async () => {
     const days = Array.from({ length: 40 }, (_, i) => new Date(Date.UTC(2024, 9, 1 + i)).toISOString().slice(0, 10))
     await db().ohlcv.upsert(days.map((d, i) => bar('SAME', d, { close: 100 + i / 8, adjustedClose: 50 + i / 16, volume: 2 ** 40 + i })))
     await db().ohlcv.recomputeIndicators({ region: 'KR', tickers: ['SAME'] })
-    const viaRange = (await db().ohlcv.range('SAME', 'KR', '2024-01-01', '2024-12-31')).reverse().slice(0, 25)
+    const viaRange = (await db().ohlcv.range({ ticker: 'SAME', region: 'KR', from: '2024-01-01', to: '2024-12-31' })).reverse().slice(0, 25)
     expect(viaRange[0]?.ma20).toEqual(expect.any(Number))
     expect(viaRange[0]?.lastUpdated).toBeInstanceOf(Date)
-    expect(await db().ohlcv.latest('SAME', 'KR', { limit: 25 })).toEqual(viaRange)
-    expect(await db().transaction((tx) => tx.ohlcv.latest('SAME', 'KR', { limit: 25 }))).toEqual(viaRange)
+    expect(await db().ohlcv.recent({ ticker: 'SAME', region: 'KR', limit: 25 })).toEqual(viaRange)
+    expect(await db().transaction((tx) => tx.ohlcv.recent({ ticker: 'SAME', region: 'KR', limit: 25 }))).toEqual(viaRange)
   })
 
   it('panel aligns tickers on the union calendar with NaN in the gaps', async () => {
@@ -272,14 +272,19 @@ forEachTarget('ohlcv', (target, db) => {
       { day: '2024-10-01', region: 'VN', nTickers: 2, avgClose: 150, avgVolume: 20, totalVolume: 40, avgRsi: null },
       { day: '2024-10-02', region: 'VN', nTickers: 1, avgClose: 150, avgVolume: 5, totalVolume: 5, avgRsi: null },
     ])
-    // A later bar shows after refreshDailySummary.
+    // A later bar shows: dailySummary refreshes its window by default, as monthlyPerformance and performance do.
     await db().ohlcv.upsert([{ ...bar('S2', '2024-10-02', { close: 50, volume: 15, high: 200, low: 40 }), region: 'VN' }])
-    await db().ohlcv.refreshDailySummary({ from: '2024-10-02', to: '2024-10-02' })
     const [, day2] = await db().ohlcv.dailySummary({ region: 'VN', from: '2024-10-01', to: '2024-10-31' })
     expect(day2).toMatchObject({ nTickers: 2, avgClose: 100, totalVolume: 20 })
-    // TimescaleDB refreshes continuous aggregates only outside a transaction; plain mode can refresh inside one.
-    const inTx = db().transaction((tx) => tx.ohlcv.refreshDailySummary())
-    if (target.timescale) await expect(inTx).rejects.toMatchObject({ reason: 'unsupported' })
-    else await expect(inTx).resolves.toBeUndefined()
+    expect(await db().ohlcv.refreshDailySummary({ from: '2024-10-02', to: '2024-10-02' })).toBe(true)
+    // TimescaleDB refreshes continuous aggregates only outside a transaction: there every refresh says
+    // false (and the readers read the aggregate as last refreshed); plain mode can refresh inside one.
+    const inTx = await db().transaction(async (tx) => [
+      await tx.ohlcv.refreshDailySummary(),
+      await tx.factors.refreshMonthlyPerformance(),
+      (await tx.ohlcv.dailySummary({ region: 'VN', from: '2024-10-01', to: '2024-10-31' })).length,
+    ])
+    expect(inTx).toEqual(target.timescale ? [false, false, 2] : [true, true, 2])
+    await expect(db().ohlcv.refreshDailySummary({ from: '2024-10-32' })).rejects.toBeInstanceOf(ValidationError)
   })
 })

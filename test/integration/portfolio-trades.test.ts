@@ -55,12 +55,12 @@ forEachTarget('portfolio trades', (target, db) => {
       currentPrice: null, positionValue: null, weight: null, stopLossPrice: null,
     }
     expect(position).toMatchObject(expectedPosition)
-    expect(await db().portfolio.position('RT', 'KR')).toMatchObject(expectedPosition)
+    expect(await db().portfolio.findPosition({ ticker: 'RT', region: 'KR' })).toMatchObject(expectedPosition)
     expect(await db().portfolio.positions({ region: 'KR' })).toContainEqual(expect.objectContaining(expectedPosition))
     const listed = await db().portfolio.trades({ ticker: 'RT', region: 'KR' })
     expect(listed).toHaveLength(1)
     expect(listed[0]).toMatchObject({ ...expectedTrade, tradeId: t.tradeId })
-    expect(await db().portfolio.position('NOPE', 'KR')).toBeUndefined()
+    expect(await db().portfolio.findPosition({ ticker: 'NOPE', region: 'KR' })).toBeUndefined()
   })
 
   it('hand-worked example: two buys at different prices with fees and slippage, a partial sell, a full close', async () => {
@@ -97,7 +97,7 @@ forEachTarget('portfolio trades', (target, db) => {
     }))
     expect(s2.trade).toMatchObject({ price: 45, totalAmount: 4050, realizedPnl: -640.183, realizedPnlPct: -0.136611, holdDays: 59 })
     expect(s2.position).toBeUndefined()
-    expect(await portfolio.position('HW', 'KR')).toBeUndefined()
+    expect(await portfolio.findPosition({ ticker: 'HW', region: 'KR' })).toBeUndefined()
 
     const history = await portfolio.trades({ ticker: 'HW' })
     expect(history.map((t) => [t.tradeType, t.quantity])).toEqual([['BUY', 100], ['BUY', 50], ['SELL', 60], ['SELL', 90]])
@@ -167,7 +167,7 @@ forEachTarget('portfolio trades', (target, db) => {
       expect(e, JSON.stringify(change)).toBeInstanceOf(ValidationError)
       expect((e as ValidationError).issues[0], JSON.stringify(change)).toMatchObject({ row: 0, field })
     }
-    expect(await db().portfolio.position('BAD', 'KR')).toMatchObject({ quantity: 10, avgBuyPrice: 100 })
+    expect(await db().portfolio.findPosition({ ticker: 'BAD', region: 'KR' })).toMatchObject({ quantity: 10, avgBuyPrice: 100 })
     expect(await db().portfolio.trades({ ticker: 'BAD' })).toHaveLength(1)
     expect(await db().portfolio.trades({ ticker: 'UNLISTED' })).toHaveLength(0)
   })
@@ -179,7 +179,7 @@ forEachTarget('portfolio trades', (target, db) => {
     const buys = Array.from({ length: 20 }, (_, i) =>
       db().portfolio.applyTrade(trade({ ticker: 'CONC', tradeType: 'BUY', quantity: 10, price: Number((23_279.256 * (i + 1)).toFixed(3)) })))
     await Promise.all(buys)
-    expect(await db().portfolio.position('CONC', 'KR')).toMatchObject({ quantity: 200, avgBuyPrice: 244_432.188 })
+    expect(await db().portfolio.findPosition({ ticker: 'CONC', region: 'KR' })).toMatchObject({ quantity: 200, avgBuyPrice: 244_432.188 })
     expect(await db().portfolio.trades({ ticker: 'CONC' })).toHaveLength(20)
   })
 
@@ -195,7 +195,7 @@ forEachTarget('portfolio trades', (target, db) => {
     expect(sold).toHaveLength(10)
     // Each sale: 10 × 12 − 10 × 10 = 20.
     expect(sold.every((t) => t.realizedPnl === 20)).toBe(true)
-    expect(await db().portfolio.position('CSELL', 'KR')).toBeUndefined()
+    expect(await db().portfolio.findPosition({ ticker: 'CSELL', region: 'KR' })).toBeUndefined()
   })
 
   it('several connections trading the same position at once lose no update', async () => {
@@ -219,7 +219,7 @@ forEachTarget('portfolio trades', (target, db) => {
     } finally {
       if (target.name === 'server') await Promise.all(clients.map((c) => c.close()))
     }
-    expect(await db().portfolio.position('MULTI', 'KR')).toMatchObject({ quantity: 1_060, avgBuyPrice: 100 })
+    expect(await db().portfolio.findPosition({ ticker: 'MULTI', region: 'KR' })).toMatchObject({ quantity: 1_060, avgBuyPrice: 100 })
     const history = await db().portfolio.trades({ ticker: 'MULTI' })
     expect(history).toHaveLength(41)
     const sells = history.filter((t) => t.tradeType === 'SELL')
@@ -237,7 +237,7 @@ forEachTarget('portfolio trades', (target, db) => {
       await tx.portfolio.applyTrade(trade({ ticker: 'TX1', tradeType: 'SELL', quantity: 11, price: 100 }))
     }))
     expect(e).toBeInstanceOf(ValidationError)
-    expect(await db().portfolio.position('TX1', 'KR')).toBeUndefined()
+    expect(await db().portfolio.findPosition({ ticker: 'TX1', region: 'KR' })).toBeUndefined()
     expect(await db().portfolio.trades({ ticker: 'TX1' })).toHaveLength(0)
   })
 
@@ -252,7 +252,7 @@ forEachTarget('portfolio trades', (target, db) => {
       }
       await tx.portfolio.applyTrade(trade({ ticker: 'TX2', tradeType: 'SELL', quantity: 4, price: 110 }))
     })
-    expect(await db().portfolio.position('TX2', 'KR')).toMatchObject({ quantity: 6 })
+    expect(await db().portfolio.findPosition({ ticker: 'TX2', region: 'KR' })).toMatchObject({ quantity: 6 })
     expect(await db().portfolio.trades({ ticker: 'TX2' })).toHaveLength(2)
   })
 })

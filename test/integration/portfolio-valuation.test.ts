@@ -31,8 +31,8 @@ forEachTarget('portfolio valuation', (target, db) => {
     await buyAll([buy('MA', 'KR', 10, 100), buy('MB', 'KR', 20, 50, { commission: 3 }), buy('MC', 'US', 5, 200)])
     const first = await db().portfolio.markToMarket([
       { ticker: 'MA', region: 'KR', price: 110 }, { ticker: 'MB', region: 'KR', price: 45.5 }, { ticker: 'ZZZ', region: 'US', price: 1 },
-    ], '2024-06-03')
-    expect(first).toMatchObject({ date: '2024-06-03', priced: 2, unmatched: [{ ticker: 'ZZZ', region: 'US' }] })
+    ])
+    expect(first).toMatchObject({ priced: 2, unmatched: [{ ticker: 'ZZZ', region: 'US' }] })
     // MA: 10 × (110 − 100) = 100; 10 / 100 = 0.1; value 1,100. MB: 20 × (45.5 − 50.15) = −93; −4.65 / 50.15 = −0.0927218… → −0.092722;
     // value 910. MC never priced: counts in the weights at cost, 5 × 200 = 1,000. Total 3,010:
     // weights 1100/3010 = 0.365449, 910/3010 = 0.302326, 1000/3010 = 0.332226.
@@ -44,7 +44,7 @@ forEachTarget('portfolio valuation', (target, db) => {
 
     // A Map with MC only: MA and MB keep their last prices. MC: 5 × 10 = 50, 0.05, value 1,050.
     // Total 1100 + 910 + 1050 = 3,060: weights 0.359477, 0.297386, 0.343137.
-    const second = await db().portfolio.markToMarket(new Map([['MC:US', 210]]), '2024-06-04')
+    const second = await db().portfolio.markToMarket(new Map([['MC:US', 210]]))
     expect(second.priced).toBe(1)
     expect(second.positions).toMatchObject([
       { ticker: 'MA', currentPrice: 110, positionValue: 1100, weight: 0.359477 },
@@ -55,42 +55,41 @@ forEachTarget('portfolio valuation', (target, db) => {
     // After selling 4 MA, marking MA at 120 values the 6 left: 6 × 20 = 120, 0.2, value 720.
     // Total 720 + 910 + 1050 = 2,680: weights 0.268657, 0.339552, 0.391791.
     await db().portfolio.applyTrade({ ...buy('MA', 'KR', 4, 115), tradeType: 'SELL', tradeDate: '2024-06-05' })
-    const third = await db().portfolio.markToMarket([{ ticker: 'MA', region: 'KR', price: 120 }], '2024-06-05')
+    const third = await db().portfolio.markToMarket([{ ticker: 'MA', region: 'KR', price: 120 }])
     expect(third.positions.map((p) => [p.ticker, p.quantity, p.unrealizedPnl, p.unrealizedPnlPct, p.positionValue, p.weight])).toEqual([
       ['MA', 6, 120, 0.2, 720, 0.268657], ['MB', 20, -93, -0.092722, 910, 0.339552], ['MC', 5, 50, 0.05, 1050, 0.391791],
     ])
-    expect(await db().portfolio.position('MA', 'KR')).toMatchObject({ currentPrice: 120, weight: 0.268657 })
+    expect(await db().portfolio.findPosition({ ticker: 'MA', region: 'KR' })).toMatchObject({ currentPrice: 120, weight: 0.268657 })
   })
 
   it('rejects bad prices and dates, and writes nothing', async () => {
     await reset()
     await buyAll([buy('MA', 'KR', 10, 100)])
     const cases: [Parameters<ReturnType<typeof db>['portfolio']['markToMarket']>, number, string][] = [
-      [[[{ ticker: 'MA', region: 'KR', price: 0 }], '2024-06-03'], 0, 'price'],
-      [[[{ ticker: 'MA', region: 'XX', price: 1 }], '2024-06-03'], 0, 'region'],
-      [[[{ ticker: 'MA', region: 'KR', price: 1 }, { ticker: 'MA', region: 'KR', price: 2 }], '2024-06-03'], 1, 'ticker'],
-      [[[{ ticker: 'MA', region: 'KR', price: 1 }], '2024-06-31'], 0, 'date'],
+      [[[{ ticker: 'MA', region: 'KR', price: 0 }]], 0, 'price'],
+      [[[{ ticker: 'MA', region: 'XX', price: 1 }]], 0, 'region'],
+      [[[{ ticker: 'MA', region: 'KR', price: 1 }, { ticker: 'MA', region: 'KR', price: 2 }]], 1, 'ticker'],
     ]
     for (const [args, row, field] of cases) {
       const e = await failure(db().portfolio.markToMarket(...args))
       expect(e, JSON.stringify(args)).toBeInstanceOf(ValidationError)
       expect((e as ValidationError).issues[0]).toMatchObject({ row, field })
     }
-    expect(await db().portfolio.position('MA', 'KR')).toMatchObject({ currentPrice: null, weight: null })
+    expect(await db().portfolio.findPosition({ ticker: 'MA', region: 'KR' })).toMatchObject({ currentPrice: null, weight: null })
   })
 
   it('rejects bad snapshot, risk-limit and performance arguments naming the field, and writes nothing', async () => {
     await reset()
     await buyAll([buy('MA', 'KR', 10, 100)])
     const cases: [() => Promise<unknown>, string][] = [
-      [() => db().portfolio.snapshot({ date: '2024-02-30', cash: 1 }), 'date'],
-      [() => db().portfolio.snapshot({ date: '2024-03-01', cash: Number.NaN }), 'cash'],
-      [() => db().portfolio.snapshot({ date: '2024-03-01', cash: 1e17 }), 'cash'], // beyond NUMERIC(18, 2)
-      [() => db().portfolio.snapshot({ date: '2024-03-01', cash: 1, extra: 1 } as never), '(row)'],
-      [() => db().portfolio.setRiskLimits('MA', 'KR', { trailingStopDistance: 1 }), 'trailingStopDistance'],
-      [() => db().portfolio.setRiskLimits('MA', 'KR', { trailingStopDistance: 0 }), 'trailingStopDistance'],
-      [() => db().portfolio.setRiskLimits('MA', 'KR', { stopLossPrice: -5 }), 'stopLossPrice'],
-      [() => db().portfolio.setRiskLimits('MA', 'XX', { stopLossPrice: 5 }), 'region'],
+      [() => db().portfolio.snapshot({ snapshotDate: '2024-02-30', cash: 1 }), 'snapshotDate'],
+      [() => db().portfolio.snapshot({ snapshotDate: '2024-03-01', cash: Number.NaN }), 'cash'],
+      [() => db().portfolio.snapshot({ snapshotDate: '2024-03-01', cash: 1e17 }), 'cash'], // beyond NUMERIC(18, 2)
+      [() => db().portfolio.snapshot({ snapshotDate: '2024-03-01', cash: 1, extra: 1 } as never), '(row)'],
+      [() => db().portfolio.setRiskLimits({ ticker: 'MA', region: 'KR', trailingStopDistance: 1 }), 'trailingStopDistance'],
+      [() => db().portfolio.setRiskLimits({ ticker: 'MA', region: 'KR', trailingStopDistance: 0 }), 'trailingStopDistance'],
+      [() => db().portfolio.setRiskLimits({ ticker: 'MA', region: 'KR', stopLossPrice: -5 }), 'stopLossPrice'],
+      [() => db().portfolio.setRiskLimits({ ticker: 'MA', region: 'XX', stopLossPrice: 5 }), 'region'],
       [() => db().portfolio.triggeredExits([{ ticker: 'MA', region: 'KR', price: Number.POSITIVE_INFINITY }]), 'price'],
       [() => db().portfolio.performance({ from: '2024-03-01', to: '2024-02-01' }), 'to'],
       [() => db().portfolio.snapshots({ from: '2024-13-01' }), 'from'],
@@ -101,7 +100,7 @@ forEachTarget('portfolio valuation', (target, db) => {
       expect((e as ValidationError).issues[0], `${call}`).toMatchObject({ row: 0, field })
     }
     expect(await db().portfolio.snapshots()).toEqual([])
-    expect(await db().portfolio.position('MA', 'KR')).toMatchObject({ stopLossPrice: null, trailingStopDistance: null })
+    expect(await db().portfolio.findPosition({ ticker: 'MA', region: 'KR' })).toMatchObject({ stopLossPrice: null, trailingStopDistance: null })
   })
 
   it('reports the sector exposure of spec 8.1 query 4', async () => {
@@ -112,7 +111,7 @@ forEachTarget('portfolio valuation', (target, db) => {
     // PnL %: MA 0.1, MD 0.5, MB −0.1.
     await db().portfolio.markToMarket([
       { ticker: 'MA', region: 'KR', price: 110 }, { ticker: 'MD', region: 'KR', price: 30 }, { ticker: 'MB', region: 'KR', price: 45 },
-    ], '2024-06-03')
+    ])
     expect(await db().portfolio.sectorExposure()).toEqual([
       { sector: 'Tech', nStocks: 2, totalValue: 1400, totalWeight: 0.60606, avgPnlPct: 0.3 },
       { sector: 'Finance', nStocks: 1, totalValue: 900, totalWeight: 0.38961, avgPnlPct: -0.1 },
@@ -123,16 +122,16 @@ forEachTarget('portfolio valuation', (target, db) => {
   it('sets and clears risk limits, and lists the exits prices trigger', async () => {
     await reset()
     await buyAll([buy('MA', 'KR', 10, 100), buy('MB', 'KR', 10, 50), buy('MD', 'KR', 10, 20), buy('ME', 'KR', 1, 10)])
-    const limited = await db().portfolio.setRiskLimits('MA', 'KR', { stopLossPrice: 90, takeProfitPrice: 130 })
+    const limited = await db().portfolio.setRiskLimits({ ticker: 'MA', region: 'KR', stopLossPrice: 90, takeProfitPrice: 130 })
     expect(limited).toMatchObject({ stopLossPrice: 90, takeProfitPrice: 130, trailingStopDistance: null })
-    await db().portfolio.setRiskLimits('MB', 'KR', { trailingStopDistance: 0.1 })
-    await db().portfolio.setRiskLimits('MD', 'KR', { trailingStopDistance: 0.25, stopLossPrice: 16 })
+    await db().portfolio.setRiskLimits({ ticker: 'MB', region: 'KR', trailingStopDistance: 0.1 })
+    await db().portfolio.setRiskLimits({ ticker: 'MD', region: 'KR', trailingStopDistance: 0.25, stopLossPrice: 16 })
     // MB's closes since its entry (2024-03-01): 52, 60, 55 → high 60, trail 60 × 0.9 = 54. The 80 close
     // before the entry does not count. MD has no bars: marked at 22 (above its 20 average) → trail 22 × 0.75 = 16.5.
     await db().exec(`INSERT INTO ohlcv_data (ticker, region, date, open, high, low, close, volume) VALUES
       ('MB', 'KR', '2024-02-28', 80, 80, 80, 80, 1), ('MB', 'KR', '2024-03-04', 52, 52, 52, 52, 1),
       ('MB', 'KR', '2024-03-05', 60, 61, 59, 60, 1), ('MB', 'KR', '2024-03-06', 55, 55, 55, 55, 1)`)
-    await db().portfolio.markToMarket([{ ticker: 'MD', region: 'KR', price: 22 }], '2024-03-06')
+    await db().portfolio.markToMarket([{ ticker: 'MD', region: 'KR', price: 22 }])
 
     const exits = (prices: [string, number][]) =>
       db().portfolio.triggeredExits(prices.map(([ticker, price]) => ({ ticker, region: 'KR', price })))
@@ -149,23 +148,23 @@ forEachTarget('portfolio valuation', (target, db) => {
     expect(await exits([['MB', 70]])).toEqual([])
 
     // null clears, omitted keeps.
-    const cleared = await db().portfolio.setRiskLimits('MA', 'KR', { stopLossPrice: null })
+    const cleared = await db().portfolio.setRiskLimits({ ticker: 'MA', region: 'KR', stopLossPrice: null })
     expect(cleared).toMatchObject({ stopLossPrice: null, takeProfitPrice: 130 })
     expect(await exits([['MA', 80]])).toEqual([])
 
-    const missing = await failure(db().portfolio.setRiskLimits('NOTHELD', 'KR', { stopLossPrice: 1 }))
+    const missing = await failure(db().portfolio.setRiskLimits({ ticker: 'NOTHELD', region: 'KR', stopLossPrice: 1 }))
     expect(missing).toBeInstanceOf(NotFoundError)
     expect((missing as NotFoundError).key).toEqual({ ticker: 'NOTHELD', region: 'KR' })
-    const bad = await failure(db().portfolio.setRiskLimits('MA', 'KR', { stopLossPrice: 140, takeProfitPrice: 120 }))
+    const bad = await failure(db().portfolio.setRiskLimits({ ticker: 'MA', region: 'KR', stopLossPrice: 140, takeProfitPrice: 120 }))
     expect((bad as ValidationError).issues[0]).toMatchObject({ field: 'takeProfitPrice' })
-    expect(await db().portfolio.position('MA', 'KR')).toMatchObject({ stopLossPrice: null, takeProfitPrice: 130 })
+    expect(await db().portfolio.findPosition({ ticker: 'MA', region: 'KR' })).toMatchObject({ stopLossPrice: null, takeProfitPrice: 130 })
   })
 
   it('snapshots the portfolio with chained daily and cumulative returns and JSON exposures', async () => {
     await reset()
     // Day 1: MA 10 @ 100 and MC 4 @ 250, never priced → valued at cost, 1,000 each. Cash 8,000 → total 10,000.
     await buyAll([buy('MA', 'KR', 10, 100), buy('MC', 'US', 4, 250)])
-    const d1 = await db().portfolio.snapshot({ date: '2025-01-02', cash: 8000 })
+    const d1 = await db().portfolio.snapshot({ snapshotDate: '2025-01-02', cash: 8000 })
     expect(d1).toMatchObject({
       snapshotDate: '2025-01-02', totalValue: 10000, cash: 8000, investedValue: 2000, unrealizedPnl: 0,
       dailyReturn: null, cumulativeReturn: 0,
@@ -179,9 +178,9 @@ forEachTarget('portfolio valuation', (target, db) => {
     // Day 2: MA 120 (1,200, PnL +200), MC 240 (960, PnL −40), new MB 10 @ 30 unpriced (300). Cash 7,700.
     // Invested 2,460, total 10,160; daily 10160 / 10000 − 1 = 0.016; cumulative 1 × 1.016 − 1 = 0.016.
     // Weights 1200/2460 = 0.487805, 960/2460 = 0.390244, 300/2460 = 0.121951; KR 1500/2460 = 0.609756.
-    await db().portfolio.markToMarket([{ ticker: 'MA', region: 'KR', price: 120 }, { ticker: 'MC', region: 'US', price: 240 }], '2025-01-03')
+    await db().portfolio.markToMarket([{ ticker: 'MA', region: 'KR', price: 120 }, { ticker: 'MC', region: 'US', price: 240 }])
     await buyAll([buy('MB', 'KR', 10, 30)])
-    const d2 = await db().portfolio.snapshot({ date: '2025-01-03', cash: 7700 })
+    const d2 = await db().portfolio.snapshot({ snapshotDate: '2025-01-03', cash: 7700 })
     expect(d2).toMatchObject({
       totalValue: 10160, investedValue: 2460, unrealizedPnl: 160, dailyReturn: 0.016, cumulativeReturn: 0.016,
       sectorExposures: { Tech: 0.487805, Unknown: 0.390244, Finance: 0.121951 }, regionExposures: { KR: 0.609756, US: 0.390244 },
@@ -191,11 +190,11 @@ forEachTarget('portfolio valuation', (target, db) => {
 
     // Day 3 (after a weekend; the previous snapshot is day 2): MA 110 → invested 2,360, total 10,060;
     // daily 10060 / 10160 − 1 = −0.0098425… → −0.009843; cumulative 1.016 × 10060 / 10160 − 1 = 0.006.
-    await db().portfolio.markToMarket([{ ticker: 'MA', region: 'KR', price: 110 }], '2025-01-06')
-    const d3 = await db().portfolio.snapshot({ date: '2025-01-06', cash: 7700 })
+    await db().portfolio.markToMarket([{ ticker: 'MA', region: 'KR', price: 110 }])
+    const d3 = await db().portfolio.snapshot({ snapshotDate: '2025-01-06', cash: 7700 })
     expect(d3).toMatchObject({ totalValue: 10060, unrealizedPnl: 60, dailyReturn: -0.009843, cumulativeReturn: 0.006 })
     // Re-running a day replaces its row.
-    expect(await db().portfolio.snapshot({ date: '2025-01-06', cash: 7700 })).toMatchObject({ totalValue: 10060, cumulativeReturn: 0.006 })
+    expect(await db().portfolio.snapshot({ snapshotDate: '2025-01-06', cash: 7700 })).toMatchObject({ totalValue: 10060, cumulativeReturn: 0.006 })
     expect((await db().portfolio.snapshots({ from: '2025-01-01' })).map((s) => s.snapshotDate)).toEqual(['2025-01-02', '2025-01-03', '2025-01-06'])
 
     // The daily metrics aggregate sees them: mean value of 3 days (10000 + 10160 + 10060) / 3 = 10073.33…,
@@ -243,9 +242,9 @@ forEachTarget('portfolio valuation', (target, db) => {
 
   it('refreshes the aggregate unless asked not to; inside a transaction only where it can', async () => {
     await reset()
-    await db().portfolio.snapshot({ date: '2025-02-03', cash: 100 })
+    await db().portfolio.snapshot({ snapshotDate: '2025-02-03', cash: 100 })
     expect((await db().portfolio.performance()).map((p) => p.totalValue)).toEqual([100])
-    await db().portfolio.snapshot({ date: '2025-02-04', cash: 150 })
+    await db().portfolio.snapshot({ snapshotDate: '2025-02-04', cash: 150 })
     expect(await db().portfolio.performance({ refresh: false })).toHaveLength(1)
     const inTx = await db().transaction((tx) => tx.portfolio.performance())
     // TimescaleDB cannot refresh a continuous aggregate inside a transaction block; a plain view can.

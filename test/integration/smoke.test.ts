@@ -27,7 +27,7 @@ forEachTarget('raw SQL', (_target, db) => {
     const error = await db().transaction(async (tx) => {
       // The tables are unqualified in drizzle's SQL: with an empty search_path the read fails on the server.
       await tx.query(`SET LOCAL search_path = pg_catalog`)
-      return tx.tickers.find('SECRET_VALUE', 'KR')
+      return tx.tickers.find({ ticker: 'SECRET_VALUE', region: 'KR' })
     }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(QuantDbError)
     expect(error).toMatchObject({ code: '42P01' })
@@ -42,7 +42,7 @@ forEachTarget('raw SQL', (_target, db) => {
       throw thrown
     }).catch((e: unknown) => e)
     expect(error).toBe(thrown)
-    expect(await db().tickers.find('ROLLBACK', 'KR')).toBeUndefined()
+    expect(await db().tickers.find({ ticker: 'ROLLBACK', region: 'KR' })).toBeUndefined()
   })
 })
 
@@ -53,8 +53,8 @@ forEachTarget('COPY', (_target, db) => {
       tx.copyCsv('tickers', ['ticker', 'region', 'market_cap'], 'CPY1,KR,1\nCPY2,KR,not-a-number\n')).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(QuantDbError)
     expect(error).toMatchObject({ code: '22P02' })
-    expect(await db().tickers.find('CPY1', 'KR')).toBeUndefined()
+    expect(await db().tickers.find({ ticker: 'CPY1', region: 'KR' })).toBeUndefined()
     await runner.transaction((tx) => tx.copyCsv('tickers', ['ticker', 'region'], 'CPY3,KR\n'))
-    expect((await db().tickers.get('CPY3', 'KR')).ticker).toBe('CPY3')
+    expect((await db().tickers.get({ ticker: 'CPY3', region: 'KR' })).ticker).toBe('CPY3')
   })
 })

@@ -32,8 +32,8 @@ forEachTarget('transactions', (target, db) => {
     const id = await db().transaction(async (tx) => {
       await tx.factors.upsert([score('TX_OK', '2024-01-02'), score('TX_OK', '2024-01-03')])
       const saved = await tx.backtests.save(backtest('tx_ok'))
-      await tx.logs.system({ level: 'INFO', module: 'tx_ok', message: 'rebalanced' })
-      await tx.logs.api({ endpoint: '/tx_ok', status: 200 })
+      await tx.logs.system({ logLevel: 'INFO', module: 'tx_ok', message: 'rebalanced' })
+      await tx.logs.api({ apiEndpoint: '/tx_ok', responseStatus: 200 })
       // Reads inside the transaction see its own writes.
       expect((await tx.factors.latest([{ ticker: 'TX_OK', region: 'KR' }]))[0]!.calculationDate).toBe('2024-01-03')
       expect((await tx.backtests.get(saved)).strategyName).toBe('tx_ok')
@@ -48,8 +48,8 @@ forEachTarget('transactions', (target, db) => {
     const e = await db().transaction(async (tx) => {
       await tx.factors.upsert([score('TX_V', '2024-01-02')])
       await tx.backtests.save(backtest('tx_v'))
-      await tx.logs.system({ level: 'INFO', module: 'tx_v', message: 'step 3' })
-      await tx.logs.api({ endpoint: '/tx_v', status: 200 })
+      await tx.logs.system({ logLevel: 'INFO', module: 'tx_v', message: 'step 3' })
+      await tx.logs.api({ apiEndpoint: '/tx_v', responseStatus: 200 })
       await tx.backtests.save({ ...backtest('tx_v'), endDate: '2022-01-01' }) // end before start
     }).catch((x: unknown) => x)
     expect(e).toBeInstanceOf(ValidationError)
@@ -62,7 +62,7 @@ forEachTarget('transactions', (target, db) => {
     const thrown = await db().transaction(async (tx) => {
       await tx.factors.upsert([score('TX_T', '2024-01-02')])
       await tx.backtests.save(backtest('tx_t'))
-      await tx.logs.system({ level: 'ERROR', module: 'tx_t', message: 'about to give up' })
+      await tx.logs.system({ logLevel: 'ERROR', module: 'tx_t', message: 'about to give up' })
       throw new Error('risk limit breached')
     }).catch((x: unknown) => x)
     expect((thrown as Error).message).toBe('risk limit breached')
@@ -70,7 +70,7 @@ forEachTarget('transactions', (target, db) => {
 
     const refused = await db().transaction(async (tx) => {
       await tx.factors.upsert([score('TX_D', '2024-01-02')])
-      await tx.logs.api({ endpoint: '/tx_d', status: 200 })
+      await tx.logs.api({ apiEndpoint: '/tx_d', responseStatus: 200 })
       await tx.factors.upsert([score('UNLISTED', '2024-01-02')]) // no such ticker: foreign key
     }).catch((x: unknown) => x)
     expect(refused).toBeInstanceOf(QuantDbError)
@@ -84,8 +84,8 @@ forEachTarget('transactions', (target, db) => {
       await tx.factors.upsert([score('TX_C', '2024-01-02')])
       // Validation throws before anything is sent: the transaction is untouched and goes on.
       await expect(tx.factors.upsert([{ ...score('TX_C', '2024-01-03'), totalScore: 10 }])).rejects.toBeInstanceOf(ValidationError)
-      await expect(tx.logs.system({ level: 'LOUD', message: 'x' } as never)).rejects.toBeInstanceOf(ValidationError)
-      await tx.logs.system({ level: 'INFO', module: 'tx_c', message: 'recovered' })
+      await expect(tx.logs.system({ logLevel: 'LOUD', message: 'x' } as never)).rejects.toBeInstanceOf(ValidationError)
+      await tx.logs.system({ logLevel: 'INFO', module: 'tx_c', message: 'recovered' })
     })
     expect(await traces(db(), 'TX_C', 'tx_c')).toEqual({ factors: 1, backtests: 0, systemLogs: 1, apiLogs: 0 })
   })
@@ -96,10 +96,10 @@ forEachTarget('transactions', (target, db) => {
       await tx.factors.upsert([score('TX_S', '2024-01-02')])
       // The upsert runs in a savepoint: the refused batch is undone, the transaction goes on.
       await expect(tx.factors.upsert([score('TX_S', '2024-01-03'), score('UNLISTED', '2024-01-03')])).rejects.toMatchObject({ reason: 'foreign_key_violation' })
-      await tx.logs.system({ level: 'INFO', module: 'tx_s', message: 'recovered' })
+      await tx.logs.system({ logLevel: 'INFO', module: 'tx_s', message: 'recovered' })
     })
     expect(await traces(db(), 'TX_S', 'tx_s')).toEqual({ factors: 1, backtests: 0, systemLogs: 1, apiLogs: 0 })
-    expect((await db().factors.history('TX_S', 'KR')).map((r) => r.calculationDate)).toEqual(['2024-01-02'])
+    expect((await db().factors.history({ ticker: 'TX_S', region: 'KR' })).map((r) => r.calculationDate)).toEqual(['2024-01-02'])
   })
   it('binds every repository to the transaction: each reads its own writes, and a rollback undoes them all', async () => {
     // Tickers, bars (upsert, range, latest, panel, indicators), a trade, its valuation and snapshot, scores,
@@ -110,29 +110,29 @@ forEachTarget('transactions', (target, db) => {
     }))
     const run = (commit: boolean) => db().transaction(async (tx) => {
       await tx.tickers.upsert([{ ticker: 'TX_ALL', region: 'JP', sector: 'Autos', listedDate: '2000-01-04' }])
-      expect((await tx.tickers.universeAsOf('2024-01-31', { region: 'JP', sector: 'Autos' })).map((t) => t.ticker)).toEqual(['TX_ALL'])
+      expect((await tx.tickers.universeAsOf({ date: '2024-01-31', region: 'JP', sector: 'Autos' })).map((t) => t.ticker)).toEqual(['TX_ALL'])
       expect(await tx.ohlcv.upsert(bars)).toMatchObject({ inserted: 30 })
-      expect((await tx.ohlcv.range('TX_ALL', 'JP', '2024-01-01', '2024-01-31')).map((b) => b.close)).toEqual(bars.map((b) => b.close))
-      expect((await tx.ohlcv.latest('TX_ALL', 'JP', { limit: 2 })).map((b) => b.date)).toEqual(['2024-01-30', '2024-01-29'])
+      expect((await tx.ohlcv.range({ ticker: 'TX_ALL', region: 'JP', from: '2024-01-01', to: '2024-01-31' })).map((b) => b.close)).toEqual(bars.map((b) => b.close))
+      expect((await tx.ohlcv.recent({ ticker: 'TX_ALL', region: 'JP', limit: 2 })).map((b) => b.date)).toEqual(['2024-01-30', '2024-01-29'])
       const panel = await tx.ohlcv.panel({ tickers: ['TX_ALL'], region: 'JP', from: '2024-01-01', to: '2024-01-31', fields: ['volume'] })
       expect([...panel.fields.volume[0]!]).toEqual(bars.map((b) => b.volume))
       expect(await tx.ohlcv.recomputeIndicators({ region: 'JP', tickers: ['TX_ALL'] })).toMatchObject({ tickers: 1, bars: 30 })
       // ma5 of the last bar: closes 126..130 → 128; ma20: closes 111..130 → 120.5.
-      expect((await tx.ohlcv.latest('TX_ALL', 'JP', { limit: 1 }))[0]).toMatchObject({ ma5: 128, ma20: 120.5, ma60: null })
+      expect((await tx.ohlcv.recent({ ticker: 'TX_ALL', region: 'JP', limit: 1 }))[0]).toMatchObject({ ma5: 128, ma20: 120.5, ma60: null })
       const { position } = await tx.portfolio.applyTrade({ ticker: 'TX_ALL', region: 'JP', tradeDate: '2024-01-30', tradeType: 'BUY', quantity: 10, price: 130 })
       expect(position).toMatchObject({ quantity: 10, avgBuyPrice: 130 })
-      await tx.portfolio.setRiskLimits('TX_ALL', 'JP', { stopLossPrice: 120 })
-      await tx.portfolio.markToMarket([{ ticker: 'TX_ALL', region: 'JP', price: 119 }], '2024-01-31')
+      await tx.portfolio.setRiskLimits({ ticker: 'TX_ALL', region: 'JP', stopLossPrice: 120 })
+      await tx.portfolio.markToMarket([{ ticker: 'TX_ALL', region: 'JP', price: 119 }])
       expect(await tx.portfolio.triggeredExits([{ ticker: 'TX_ALL', region: 'JP', price: 119 }])).toMatchObject([{ reason: 'stop_loss', limit: 120 }])
       // 10 × 119 = 1,190 invested + 810 cash = 2,000.
-      expect(await tx.portfolio.snapshot({ date: '2024-01-31', cash: 810 })).toMatchObject({ totalValue: 2000, investedValue: 1190, unrealizedPnl: -110 })
+      expect(await tx.portfolio.snapshot({ snapshotDate: '2024-01-31', cash: 810 })).toMatchObject({ totalValue: 2000, investedValue: 1190, unrealizedPnl: -110 })
       expect(await tx.portfolio.sectorExposure()).toContainEqual({ sector: 'Autos', nStocks: 1, totalValue: 1190, totalWeight: expect.any(Number), avgPnlPct: -0.084615 })
       await tx.factors.upsert([{ ...score('TX_ALL', '2024-01-31'), region: 'JP' }])
-      expect(await tx.factors.get('TX_ALL', 'JP', '2024-01-31')).toMatchObject({ totalScore: 75 })
+      expect(await tx.factors.get({ ticker: 'TX_ALL', region: 'JP', calculationDate: '2024-01-31' })).toMatchObject({ totalScore: 75 })
       const id = await tx.backtests.save(backtest('tx_all'))
-      expect((await tx.backtests.list({ strategy: 'tx_all' })).map((b) => b.backtestId)).toEqual([id])
-      await tx.logs.api({ endpoint: '/tx_all', status: 500 })
-      expect((await tx.logs.failures({ endpoint: '/tx_all' })).length).toBe(1)
+      expect((await tx.backtests.list({ strategyName: 'tx_all' })).map((b) => b.backtestId)).toEqual([id])
+      await tx.logs.api({ apiEndpoint: '/tx_all', responseStatus: 500 })
+      expect((await tx.logs.failures({ apiEndpoint: '/tx_all' })).length).toBe(1)
       if (!commit) throw new Error('rollback')
     })
 
@@ -154,6 +154,6 @@ forEachTarget('transactions', (target, db) => {
 
     await run(true)
     expect(await left()).toEqual({ tickers: 1, bars: 30, trades: 1, positions: 1, snapshots: 1, scores: 1, backtests: 1, apiLogs: 1 })
-    expect(await db().portfolio.position('TX_ALL', 'JP')).toMatchObject({ currentPrice: 119, stopLossPrice: 120 })
+    expect(await db().portfolio.findPosition({ ticker: 'TX_ALL', region: 'JP' })).toMatchObject({ currentPrice: 119, stopLossPrice: 120 })
   })
 })

@@ -71,6 +71,6 @@ describe('backtest validation', () => {
   it('allows only the listed metrics for best()', () => {
     const schema = backtestBestSchema(REGIONS)
     expect(() => checkOne('backtest_results', { by: 'sharpe_ratio; DROP TABLE tickers' }, schema)).toThrow(ValidationError)
-    expect(checkOne('backtest_results', { by: 'max_drawdown', limit: 3 }, schema)).toEqual({ by: 'max_drawdown', limit: 3 })
+    expect(checkOne('backtest_results', { by: 'maxDrawdown', limit: 3 }, schema)).toEqual({ by: 'maxDrawdown', limit: 3 })
   })
 })

@@ -125,16 +125,16 @@ describe('risk limits, snapshot and performance arguments', () => {
   })
 
   it.each([
-    [{ date: '2024-13-01', cash: 1 }, 'date'],
-    [{ date: '2024-01-01', cash: Number.NaN }, 'cash'],
-    [{ date: '2024-01-01', cash: 1e16 }, 'cash'],
-    [{ date: '2024-01-01' }, 'cash'],
+    [{ snapshotDate: '2024-13-01', cash: 1 }, 'snapshotDate'],
+    [{ snapshotDate: '2024-01-01', cash: Number.NaN }, 'cash'],
+    [{ snapshotDate: '2024-01-01', cash: 1e16 }, 'cash'],
+    [{ snapshotDate: '2024-01-01' }, 'cash'],
   ])('rejects snapshot %o on %s', (input, field) => {
     expect(rejectedField(snapshotInputSchema, input)).toBe(field)
   })
 
   it('accepts a negative cash balance (margin)', () => {
-    expect(rejectedField(snapshotInputSchema, { date: '2024-01-01', cash: -500.25 })).toBeUndefined()
+    expect(rejectedField(snapshotInputSchema, { snapshotDate: '2024-01-01', cash: -500.25 })).toBeUndefined()
   })
 
   it.each([

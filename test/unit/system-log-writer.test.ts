@@ -33,7 +33,7 @@ function fakeContext(options: { fail?: boolean; inTransaction?: boolean } = {}) 
 }
 
 const rowsIn = (call: Call): number => call.params.length / 7
-const entry = (i: number): SystemLogInput => ({ level: 'INFO', module: 'collector', message: `record ${i}` })
+const entry = (i: number): SystemLogInput => ({ logLevel: 'INFO', module: 'collector', message: `record ${i}` })
 
 afterEach(() => {
   vi.useRealTimers()
@@ -97,7 +97,7 @@ describe('system log writer', () => {
     const throwing = logs.createSystemLogWriter({ flushIntervalMs: 60_000, onError: () => { throw new Error('boom') } })
     throwing.log(entry(1))
     await expect(throwing.flush()).resolves.toBeUndefined()
-    expect(() => throwing.log({ level: 'LOUD' } as never)).not.toThrow()
+    expect(() => throwing.log({ logLevel: 'LOUD' } as never)).not.toThrow()
     await writer.close()
     await throwing.close()
   })
@@ -129,10 +129,10 @@ describe('system log writer', () => {
     const errors: unknown[] = []
     const writer = logs.createSystemLogWriter({ flushIntervalMs: 60_000, onError: (e) => errors.push(e) })
     const context = { request: { headers: { appkey: 'PSsecretAppKey', tr_id: 'TTTC0802U' } } }
-    writer.log({ level: 'ERROR', module: 'broker', message: 'call failed: appsecret=abc123', context, error: new TypeError('bad') })
+    writer.log({ logLevel: 'ERROR', module: 'broker', message: 'call failed: appsecret=abc123', context, error: new TypeError('bad') })
     context.request.headers.tr_id = 'changed later' // the queued record is a copy
-    writer.log({ level: 'LOUD', message: 'x' } as never)
-    writer.log({ level: 'INFO', message: '' })
+    writer.log({ logLevel: 'LOUD', message: 'x' } as never)
+    writer.log({ logLevel: 'INFO', message: '' })
     expect(writer.rejected).toBe(2)
     expect(errors.every((e) => e instanceof ValidationError)).toBe(true)
     vi.setSystemTime(new Date('2024-06-28T09:05:00.000Z'))

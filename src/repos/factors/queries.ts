@@ -10,9 +10,9 @@ import type { Signal, TickerKey } from '../../validation/factors.js'
  * generic plan after five runs) would never use the partial index `idx_factor_buy_signals`.
  * Exported so the tests can EXPLAIN exactly this statement.
  */
-export function topSignalsQuery(db: QuantDatabase, o: { date: string; signal: Signal; region?: string | undefined; limit: number }) {
+export function topSignalsQuery(db: QuantDatabase, o: { calculationDate: string; signal: Signal; region?: string | undefined; limit: number }) {
   const where: SQL[] = [
-    eq(factorScores.calculationDate, o.date),
+    eq(factorScores.calculationDate, o.calculationDate),
     sql`${factorScores.signal} = ${sql.raw(`'${o.signal}'`)}`,
   ]
   if (o.region !== undefined) where.push(eq(factorScores.region, o.region))

@@ -7,9 +7,9 @@ import { apiLogs, systemLogs } from '../../schema/index.js'
 // generic plan. Exported so the tests can EXPLAIN exactly these statements.
 
 /** Failed API calls since `since`, newest first (idx_api_logs_failures). */
-export function failuresQuery(db: QuantDatabase, q: { since: Date; endpoint?: string | undefined; limit: number }) {
+export function failuresQuery(db: QuantDatabase, q: { since: Date; apiEndpoint?: string | undefined; limit: number }) {
   const where: SQL[] = [sql`${apiLogs.success} = FALSE`, gte(apiLogs.timestamp, q.since)]
-  if (q.endpoint !== undefined) where.push(eq(apiLogs.apiEndpoint, q.endpoint))
+  if (q.apiEndpoint !== undefined) where.push(eq(apiLogs.apiEndpoint, q.apiEndpoint))
   return db.select().from(apiLogs).where(and(...where)).orderBy(desc(apiLogs.timestamp), desc(apiLogs.logId)).limit(q.limit)
 }
 

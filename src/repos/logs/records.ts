@@ -14,21 +14,21 @@ const object = (v: unknown): unknown => (v === null || v === undefined ? v : red
 export function toApiLogRow(entry: ApiLogInput, regions: ReadonlySet<string>): NewApiLogRow & { timestamp: Date } {
   const redacted = entry === null || typeof entry !== 'object' ? entry : {
     ...entry,
-    endpoint: text(entry.endpoint),
-    ...('params' in entry ? { params: object(entry.params) } : {}),
-    ...('error' in entry ? { error: text(entry.error) } : {}),
+    apiEndpoint: text(entry.apiEndpoint),
+    ...('requestParams' in entry ? { requestParams: object(entry.requestParams) } : {}),
+    ...('errorMessage' in entry ? { errorMessage: text(entry.errorMessage) } : {}),
   }
   const e = checkOne('api_logs', redacted, apiLogSchema(regions))
-  const status = e.status ?? null
+  const status = e.responseStatus ?? null
   return {
     timestamp: e.timestamp ?? new Date(),
-    apiEndpoint: e.endpoint,
+    apiEndpoint: e.apiEndpoint,
     region: e.region ?? null,
-    requestParams: e.params ?? null,
+    requestParams: e.requestParams ?? null,
     responseStatus: status,
     responseTimeMs: e.responseTimeMs ?? null,
-    errorMessage: e.error ?? null,
-    success: e.success ?? ((e.error === null || e.error === undefined || e.error === '') && (status === null || status < 400)),
+    errorMessage: e.errorMessage ?? null,
+    success: e.success ?? ((e.errorMessage === null || e.errorMessage === undefined || e.errorMessage === '') && (status === null || status < 400)),
   }
 }
 
@@ -61,7 +61,7 @@ export function toSystemLogRow(entry: SystemLogInput): NewSystemLogRow & { times
   const e = checkOne('system_logs', redacted, systemLogSchema)
   return {
     timestamp: e.timestamp ?? new Date(),
-    logLevel: e.level,
+    logLevel: e.logLevel,
     module: e.module ?? null,
     message: e.message,
     exceptionType: e.exceptionType ?? null,

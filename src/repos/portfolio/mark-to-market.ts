@@ -1,9 +1,6 @@
 import { asc } from 'drizzle-orm'
-import { z } from 'zod'
 import { portfolio } from '../../schema/index.js'
 import { checkMarkPrices, priceKey, type MarkPrices } from '../../validation/portfolio.js'
-import { isoDate } from '../../validation/rules.js'
-import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { roundDivText } from './decimal.js'
 import type { MarkToMarketResult } from './types.js'
@@ -38,8 +35,7 @@ WHERE p.portfolio_id = v.portfolio_id`
  * the rows are locked first (in id order, so two calls cannot deadlock), then one UPDATE does the
  * arithmetic of docs/portfolio-arithmetic.md.
  */
-export async function markToMarket(ctx: RepoContext, prices: MarkPrices, date: string): Promise<MarkToMarketResult> {
-  checkOne('portfolio', { date }, z.object({ date: isoDate }))
+export async function markToMarket(ctx: RepoContext, prices: MarkPrices): Promise<MarkToMarketResult> {
   const rows = checkMarkPrices('portfolio', prices, ctx.options.regions)
   return ctx.runner.transaction(async (tx) => {
     await tx.query('SELECT portfolio_id FROM portfolio ORDER BY portfolio_id FOR UPDATE')
@@ -47,6 +43,6 @@ export async function markToMarket(ctx: RepoContext, prices: MarkPrices, date: s
     const positions = await tx.db.select().from(portfolio).orderBy(asc(portfolio.ticker), asc(portfolio.region))
     const held = new Set(positions.map((p) => priceKey(p.ticker, p.region)))
     const unmatched = rows.filter((r) => !held.has(priceKey(r.ticker, r.region))).map(({ ticker, region }) => ({ ticker, region }))
-    return { date, priced: rows.length - unmatched.length, positions, unmatched }
+    return { priced: rows.length - unmatched.length, positions, unmatched }
   })
 }

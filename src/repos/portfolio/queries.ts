@@ -1,27 +1,32 @@
 import { and, asc, eq, gte, lte, type SQL } from 'drizzle-orm'
+import { perRegions } from '../../internal/schema-cache.js'
 import { portfolio, trades } from '../../schema/index.js'
+import type { TickerKey } from '../../validation/factors.js'
+import {
+  positionListSchema, tradeListSchema, type PositionListOptions, type TradeListOptions,
+} from '../../validation/portfolio.js'
+import { regionCode, tickerCode } from '../../validation/rules.js'
+import { checkOne } from '../../validation/validate.js'
+import { z } from 'zod'
 import type { RepoContext } from '../context.js'
 import type { Position, Trade } from './types.js'
 
-/** Filters of `qdb.portfolio.trades()`. Dates are inclusive 'YYYY-MM-DD'. */
-export interface TradeListOptions {
-  ticker?: string
-  region?: string
-  tradeType?: 'BUY' | 'SELL'
-  strategyName?: string
-  from?: string
-  to?: string
-  limit?: number
-}
+export type { PositionListOptions, TradeListOptions }
+
+const positionsSchema = perRegions(positionListSchema)
+const tradesSchema = perRegions(tradeListSchema)
+const tickerKeySchema = perRegions((regions) => z.object({ ticker: tickerCode, region: regionCode(regions) }).strict())
 
 /** Open positions, by ticker and region. */
-export async function listPositions(ctx: RepoContext, options: { region?: string } = {}): Promise<Position[]> {
-  const where = options.region === undefined ? undefined : eq(portfolio.region, options.region)
+export async function listPositions(ctx: RepoContext, options: PositionListOptions = {}): Promise<Position[]> {
+  const { region } = checkOne('portfolio', options, positionsSchema(ctx.options.regions))
+  const where = region === undefined ? undefined : eq(portfolio.region, region)
   return ctx.runner.db.select().from(portfolio).where(where).orderBy(asc(portfolio.ticker), asc(portfolio.region))
 }
 
 /** One position, or undefined when nothing is held. */
-export async function findPosition(ctx: RepoContext, ticker: string, region: string): Promise<Position | undefined> {
+export async function findPosition(ctx: RepoContext, key: TickerKey): Promise<Position | undefined> {
+  const { ticker, region } = checkOne('portfolio', key, tickerKeySchema(ctx.options.regions))
   const [row] = await ctx.runner.db.select().from(portfolio)
     .where(and(eq(portfolio.ticker, ticker), eq(portfolio.region, region)))
   return row
@@ -29,14 +34,15 @@ export async function findPosition(ctx: RepoContext, ticker: string, region: str
 
 /** Trade history, oldest first (trade date, then the order the trades were applied). */
 export async function listTrades(ctx: RepoContext, options: TradeListOptions = {}): Promise<Trade[]> {
+  const o = checkOne('trades', options, tradesSchema(ctx.options.regions))
   const where: SQL[] = []
-  if (options.ticker !== undefined) where.push(eq(trades.ticker, options.ticker))
-  if (options.region !== undefined) where.push(eq(trades.region, options.region))
-  if (options.tradeType !== undefined) where.push(eq(trades.tradeType, options.tradeType))
-  if (options.strategyName !== undefined) where.push(eq(trades.strategyName, options.strategyName))
-  if (options.from !== undefined) where.push(gte(trades.tradeDate, options.from))
-  if (options.to !== undefined) where.push(lte(trades.tradeDate, options.to))
+  if (o.ticker !== undefined) where.push(eq(trades.ticker, o.ticker))
+  if (o.region !== undefined) where.push(eq(trades.region, o.region))
+  if (o.tradeType !== undefined) where.push(eq(trades.tradeType, o.tradeType))
+  if (o.strategyName !== undefined) where.push(eq(trades.strategyName, o.strategyName))
+  if (o.from !== undefined) where.push(gte(trades.tradeDate, o.from))
+  if (o.to !== undefined) where.push(lte(trades.tradeDate, o.to))
   const query = ctx.runner.db.select().from(trades).where(and(...where)).orderBy(asc(trades.tradeDate), asc(trades.tradeId))
-  if (options.limit !== undefined) query.limit(options.limit)
+  if (o.limit !== undefined) query.limit(o.limit)
   return query
 }

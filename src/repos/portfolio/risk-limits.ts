@@ -5,17 +5,16 @@ import { portfolio } from '../../schema/index.js'
 import { checkMarkPrices, riskLimitsSchema, type MarkPrices, type RiskLimitsInput } from '../../validation/portfolio.js'
 import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
+import { perRegions } from '../../internal/schema-cache.js'
+
+const limitsSchema = perRegions(riskLimitsSchema)
 import { decimal } from './decimal.js'
 import type { ExitReason, Position, TriggeredExit } from './types.js'
 
 /** Sets (number), clears (null) or keeps (omitted) each limit of one position. */
-export async function setRiskLimits(
-  ctx: RepoContext,
-  ticker: string,
-  region: string,
-  limits: RiskLimitsInput,
-): Promise<Position> {
-  const l = checkOne('portfolio', { ticker, region, ...limits }, riskLimitsSchema(ctx.options.regions))
+export async function setRiskLimits(ctx: RepoContext, limits: RiskLimitsInput): Promise<Position> {
+  const l = checkOne('portfolio', limits, limitsSchema(ctx.options.regions))
+  const { ticker, region } = l
   const set: PgUpdateSetSource<typeof portfolio> = { lastUpdated: sql`now()` }
   // Prices go as decimal text so the column rounds the number the caller wrote, not its double.
   const value = (v: number | null) => (v === null ? null : sql`${decimal(v)}::numeric`)

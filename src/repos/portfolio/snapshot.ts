@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lte, type SQL } from 'drizzle-orm'
 import { portfolioSnapshots } from '../../schema/index.js'
-import { performanceOptionsSchema, snapshotInputSchema, type SnapshotInput } from '../../validation/portfolio.js'
+import { snapshotInputSchema, snapshotRangeSchema, type SnapshotInput, type SnapshotRangeOptions } from '../../validation/portfolio.js'
 import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { decimal, roundDivText } from './decimal.js'
@@ -52,9 +52,9 @@ ON CONFLICT (snapshot_date) DO UPDATE SET
   sector_exposures = EXCLUDED.sector_exposures, region_exposures = EXCLUDED.region_exposures,
   last_updated = now()`
 
-/** Writes (or rewrites) the snapshot of `date` from the current positions and `cash`. */
+/** Writes (or rewrites) the snapshot of `snapshotDate` from the current positions and `cash`. */
 export async function snapshot(ctx: RepoContext, input: SnapshotInput): Promise<PortfolioSnapshot> {
-  const { date, cash } = checkOne('portfolio_snapshots', input, snapshotInputSchema)
+  const { snapshotDate: date, cash } = checkOne('portfolio_snapshots', input, snapshotInputSchema)
   return ctx.runner.transaction(async (tx) => {
     await tx.query(SNAPSHOT_SQL, [date, decimal(cash)])
     const [row] = await tx.db.select().from(portfolioSnapshots).where(eq(portfolioSnapshots.snapshotDate, date))
@@ -63,8 +63,8 @@ export async function snapshot(ctx: RepoContext, input: SnapshotInput): Promise<
 }
 
 /** Stored snapshots between `from` and `to` (inclusive), oldest first. */
-export async function snapshots(ctx: RepoContext, range: { from?: string; to?: string }): Promise<PortfolioSnapshot[]> {
-  const { from, to } = checkOne('portfolio_snapshots', range, performanceOptionsSchema)
+export async function snapshots(ctx: RepoContext, range: SnapshotRangeOptions): Promise<PortfolioSnapshot[]> {
+  const { from, to } = checkOne('portfolio_snapshots', range, snapshotRangeSchema)
   const where: SQL[] = []
   if (from !== undefined) where.push(gte(portfolioSnapshots.snapshotDate, from))
   if (to !== undefined) where.push(lte(portfolioSnapshots.snapshotDate, to))

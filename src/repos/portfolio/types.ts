@@ -31,8 +31,6 @@ export interface TradeResult {
 
 /** What `markToMarket` did. */
 export interface MarkToMarketResult {
-  /** The pricing date passed in. */
-  date: string
   /** Positions that received a price. */
   priced: number
   /** Every position after the update (weights are recomputed for all of them). */
