@@ -50,6 +50,12 @@ async function drizzleFor(client: AnySql, pool?: Sql): Promise<QuantDatabase> {
   if (pool && !(client as { options?: unknown }).options) {
     Object.defineProperty(client, 'options', { value: pool.options })
   }
+  // drizzle's top-level transaction() calls client.begin, which a transaction's sql does not have:
+  // inside qdb.transaction, tx.db.transaction(...) is a savepoint of the transaction instead.
+  const inner = client as { begin?: unknown; savepoint?: (fn: (sql: unknown) => unknown) => unknown }
+  if (inner.begin === undefined && typeof inner.savepoint === 'function') {
+    Object.defineProperty(client, 'begin', { value: (fn: (sql: unknown) => unknown) => inner.savepoint!(fn) })
+  }
   return drizzle({ client: client as Sql, schema }) as unknown as QuantDatabase
 }
 
