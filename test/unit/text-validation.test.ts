@@ -160,6 +160,12 @@ describe('logs keep free text but never store what PostgreSQL refuses', () => {
     expect(api.errorMessage).toBe('x\uFFFD')
     expect(api.requestParams).toEqual({ q: 'S\uFFFD' })
   })
+
+  it('keeps well-formed surrogate pairs (emoji, astral characters) untouched in log text and JSON', () => {
+    const row = toSystemLogRow({ level: 'INFO', message: '😀 ok \uD83D x \uDE00 y 𝟘', context: { '😀': '𝟘\uDC00' } })
+    expect(row.message).toBe('😀 ok \uFFFD x \uFFFD y 𝟘')
+    expect(row.context).toEqual({ '😀': '𝟘\uFFFD' })
+  })
 })
 
 describe('ohlcv fast path and zod schema agree on text', () => {
