@@ -48,12 +48,15 @@ export const MUTANTS: Mutant[] = [
     search: 'const TEXT_PROBLEM = /[\\u0000\\uD800-\\uDFFF]/u', replace: 'const TEXT_PROBLEM = /[\\u0000]/u', tests: TEXT },
   { id: 'ohlcv-fast-path-text', why: 'the fast path lets bad tickers through', file: 'src/validation/ohlcv.ts',
     search: ' || s.trim() !== s || !isStorableName(s)) return false', replace: ' || s.trim() !== s) return false', tests: TEXT },
-  { id: 'ohlcv-fast-path-high-low', why: 'high below low accepted by the fast path', file: 'src/validation/ohlcv.ts',
-    search: 'if (!(high >= low && high >= open', replace: 'if (!(high >= open', tests: ['test/unit/ohlcv-validation.test.ts'] },
+  // (Dropping `high >= low` alone would be an equivalent mutant: the other four comparisons imply it.)
+  { id: 'ohlcv-fast-path-close-below-low', why: 'a close below the low accepted by the fast path', file: 'src/validation/ohlcv.ts',
+    search: '&& low <= open && low <= close))', replace: '&& low <= open))', tests: ['test/unit/ohlcv-validation.test.ts'] },
   { id: 'json-lone-surrogate', why: 'jsonb refuses the call at the server, no row named', file: 'src/validation/json.ts',
     search: "if (typeof value === 'string') return isStorableText(value) ? undefined", replace: "if (typeof value === 'string') return true ? undefined", tests: TEXT.concat('test/unit/text-validation.test.ts') },
-  { id: 'date-any-day', why: '2024-02-30 accepted', file: 'src/validation/rules.ts',
-    search: 'date.getUTCDate() === d', replace: 'true', tests: ['test/unit/ohlcv-validation.test.ts', 'test/unit/portfolio-validation.test.ts'] },
+  // (The month and day comparisons back each other up: an overflowing day moves both, so only
+  // dropping both is a real bug.)
+  { id: 'date-overflow', why: '2024-02-30 accepted (as March 1)', file: 'src/validation/rules.ts',
+    search: 'date.getUTCMonth() === mo - 1 && date.getUTCDate() === d', replace: 'true', tests: ['test/unit/ohlcv-validation.test.ts', 'test/unit/portfolio-validation.test.ts'] },
   { id: 'trade-fractional-shares', why: 'fractional quantities reach an INTEGER column', file: 'src/validation/portfolio.ts',
     search: "quantity: z.number().int('must be a whole number of shares')", replace: 'quantity: z.number()', tests: ['test/unit/portfolio-validation.test.ts'] },
   { id: 'factor-total-tolerance', why: 'layer totals off by a cent accepted', file: 'src/validation/factors.ts',
