@@ -57,9 +57,6 @@ function storable(kind: 'name' | 'text') {
 /** A name or identifier column (ticker, strategy name, sector…): no control characters, no NUL, no lone surrogate. */
 export const nameString = z.string().superRefine(storable('name'))
 
-/** A free-text column (notes, reasons, messages): line breaks and tabs allowed; no NUL, no lone surrogate. */
-export const textString = z.string().superRefine(storable('text'))
-
 /** A name of at most `max` characters (zod checks the length first, then the characters). */
 export function name(max: number, min = 0) {
   let s = z.string()
