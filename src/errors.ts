@@ -105,3 +105,16 @@ export class NotFoundError extends QuantDbError {
     this.key = key
   }
 }
+
+/**
+ * A ValidationError for one bad argument of a function that is not a table write (indicators, the
+ * synthetic market, ops): `field` names the argument, `message` says what is wrong with it.
+ *
+ * @example
+ * ```ts
+ * throw invalidArgument('period', 'must be a positive integer, got 0')
+ * ```
+ */
+export function invalidArgument(field: string, message: string, table?: string): ValidationError {
+  return new ValidationError(table, [{ row: 0, field, message }])
+}

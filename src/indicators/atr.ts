@@ -38,8 +38,8 @@ export function trueRange(high: ArrayLike<number>, low: ArrayLike<number>, close
  * Values before the warm-up is complete are NaN (stored as NULL by the database layer). A missing
  * bar (NaN in high, low or close) resets the average, which warms up again on the following bars.
  *
- * @param high, low, close aligned series of the same length (else `RangeError`)
- * @param period a positive integer, default 14 (else `RangeError`)
+ * @param high, low, close aligned series of the same length (else `ValidationError`)
+ * @param period a positive integer, default 14 (else `ValidationError`)
  *
  * @example
  * ```ts

@@ -1,5 +1,6 @@
 import { assertPeriod, nanArray } from './internal.js'
 import { sma } from './sma.js'
+import { invalidArgument } from '../errors.js'
 
 /** The three bands of {@link bollinger}, each as long as the input. */
 export interface BollingerResult {
@@ -27,8 +28,8 @@ export interface BollingerResult {
  * O(n · period), which is negligible for the usual period of 20.
  *
  * @param close closing prices (any `ArrayLike<number>`)
- * @param period a positive integer, default 20 (else `RangeError`)
- * @param k band width in standard deviations, a finite number ≥ 0, default 2 (else `RangeError`)
+ * @param period a positive integer, default 20 (else `ValidationError`)
+ * @param k band width in standard deviations, a finite number ≥ 0, default 2 (else `ValidationError`)
  *
  * @example
  * ```ts
@@ -38,7 +39,7 @@ export interface BollingerResult {
  */
 export function bollinger(close: ArrayLike<number>, period = 20, k = 2): BollingerResult {
   assertPeriod('period', period)
-  if (!Number.isFinite(k) || k < 0) throw new RangeError(`k must be a finite number >= 0, got ${String(k)}`)
+  if (!Number.isFinite(k) || k < 0) throw invalidArgument('k', `must be a finite number >= 0, got ${String(k)}`)
 
   const middle = sma(close, period)
   const n = close.length

@@ -16,7 +16,7 @@ import { assertPeriod, CompensatedSum, isObservation, nanArray } from './interna
  * Leading NaNs (for example the warm-up of another indicator) therefore only delay the seed.
  *
  * @param values prices (any `ArrayLike<number>`)
- * @param period a positive integer (else `RangeError`)
+ * @param period a positive integer (else `ValidationError`)
  *
  * @example
  * ```ts

@@ -53,7 +53,7 @@ export interface IndicatorSet {
  * is all NaN, which is correct, not an error. Pass one ticker's real bars only, in date order: a
  * NaN bar blanks the windows that contain it and restarts the recursive averages.
  *
- * @throws RangeError when the three series differ in length.
+ * @throws ValidationError when the three series differ in length.
  *
  * @example
  * ```ts

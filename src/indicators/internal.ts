@@ -1,18 +1,19 @@
+import { invalidArgument } from '../errors.js'
 // Building blocks shared by the indicator functions: argument checks, the NaN-filled output
 // buffer, and a compensated running sum. Not re-exported by the barrel.
 
 /**
- * Throws a `RangeError` naming `name` unless `value` is a positive safe integer.
+ * Throws a `ValidationError` naming `name` unless `value` is a positive safe integer.
  * Periods are window lengths: 0, negatives, fractions and NaN have no meaning, and silently
  * truncating them would hide a caller's bug.
  */
 export function assertPeriod(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`)
+    throw invalidArgument(name, `must be a positive integer, got ${String(value)}`)
   }
 }
 
-/** Throws a `RangeError` naming the first series whose length differs from the first one's. */
+/** Throws a `ValidationError` naming the first series whose length differs from the first one's. */
 export function assertSameLength(series: Readonly<Record<string, ArrayLike<number>>>): number {
   let expected: number | undefined
   let first = ''
@@ -21,7 +22,7 @@ export function assertSameLength(series: Readonly<Record<string, ArrayLike<numbe
       expected = values.length
       first = name
     } else if (values.length !== expected) {
-      throw new RangeError(`${name} has ${values.length} values but ${first} has ${expected}: the series must be aligned`)
+      throw invalidArgument(name, `has ${values.length} values but ${first} has ${expected}: the series must be aligned`)
     }
   }
   return expected ?? 0

@@ -1,5 +1,6 @@
 import { ema } from './ema.js'
 import { assertPeriod, nanArray } from './internal.js'
+import { invalidArgument } from '../errors.js'
 
 /** The three lines of {@link macd}, each as long as the input. */
 export interface MacdResult {
@@ -30,7 +31,7 @@ export interface MacdResult {
  *
  * @param close closing prices (any `ArrayLike<number>`)
  * @param fast fast EMA period, default 12; slow: default 26; signal: default 9. All positive
- *   integers with `fast < slow` (else `RangeError`).
+ *   integers with `fast < slow` (else `ValidationError`).
  *
  * @example
  * ```ts
@@ -43,7 +44,7 @@ export function macd(close: ArrayLike<number>, fast = 12, slow = 26, signal = 9)
   assertPeriod('slow', slow)
   assertPeriod('signal', signal)
   // Swapped periods would silently produce an inverted oscillator.
-  if (fast >= slow) throw new RangeError(`fast must be smaller than slow, got fast ${fast} and slow ${slow}`)
+  if (fast >= slow) throw invalidArgument('fast', `must be smaller than slow, got fast ${fast} and slow ${slow}`)
 
   const fastLine = ema(close, fast)
   const slowLine = ema(close, slow)

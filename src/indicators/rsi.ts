@@ -22,7 +22,7 @@ import { assertPeriod, isObservation, nanArray } from './internal.js'
  * first real close following the gap).
  *
  * @param close closing prices (any `ArrayLike<number>`)
- * @param period a positive integer, default 14 (else `RangeError`)
+ * @param period a positive integer, default 14 (else `ValidationError`)
  *
  * @example
  * ```ts

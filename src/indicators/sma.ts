@@ -16,7 +16,7 @@ import { assertPeriod, CompensatedSum, isObservation, nanArray } from './interna
  * of each window, in O(n) time.
  *
  * @param values prices (any `ArrayLike<number>`: `number[]`, `Float64Array`, ...)
- * @param period window length, a positive integer (else `RangeError`)
+ * @param period window length, a positive integer (else `ValidationError`)
  *
  * @example
  * ```ts

@@ -1,4 +1,4 @@
-import { QuantDbError } from '../errors.js'
+import { invalidArgument, QuantDbError } from '../errors.js'
 import type { RepoContext } from '../repos/context.js'
 import { COMPRESSIBLE, type HypertableName } from './retention.js'
 
@@ -15,7 +15,7 @@ export interface CompressionStats {
 
 function requireHypertable(table: string): asserts table is HypertableName {
   if (!COMPRESSIBLE.includes(table)) {
-    throw new QuantDbError('validation', `Not a compressible hypertable: ${table} (one of ${COMPRESSIBLE.join(', ')})`)
+    throw invalidArgument('table', `must be a compressible hypertable (one of ${COMPRESSIBLE.join(', ')}), got ${table}`)
   }
 }
 

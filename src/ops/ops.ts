@@ -1,3 +1,4 @@
+import { invalidArgument } from '../errors.js'
 import { AGGREGATES, type AggregateName } from '../migrate.js'
 import type { RepoContext } from '../repos/context.js'
 import { compressChunks, compressionStats, decompressChunks, type CompressionStats } from './compression.js'
@@ -27,7 +28,7 @@ export class Ops {
    */
   async refreshAggregates(names: readonly AggregateName[] = AGGREGATES): Promise<void> {
     for (const name of names) {
-      if (!AGGREGATES.includes(name)) throw new RangeError(`Unknown aggregate ${name}`)
+      if (!AGGREGATES.includes(name)) throw invalidArgument('names', `must hold only ${AGGREGATES.join(', ')}; got ${String(name)}`)
       if (this.ctx.capabilities.timescale) {
         await this.ctx.runner.exec(`CALL refresh_continuous_aggregate('${name}', NULL, NULL)`)
       } else {

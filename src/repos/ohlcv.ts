@@ -9,6 +9,7 @@ import type { RepoContext } from './context.js'
 import { recomputeIndicators, type RecomputeOptions, type RecomputeResult } from './ohlcv/indicators-writer.js'
 import { upsertBars, type OhlcvUpsertOptions, type OhlcvUpsertResult } from './ohlcv/ingest.js'
 import { readPanel, type Panel, type PanelField, type PanelOptions } from './ohlcv/panel.js'
+import { name } from '../validation/text.js'
 
 export type { OhlcvBarInput, IndicatorField } from '../validation/ohlcv.js'
 export { INDICATOR_FIELDS } from '../validation/ohlcv.js'
@@ -22,8 +23,8 @@ export type Bar = OhlcvRow
 /** One row of `ohlcv_daily_summary` (spec 4.1): per day and region, over daily bars. */
 export type DailySummary = typeof ohlcvDailySummary.$inferSelect
 
-const limitSchema = z.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000')
-const timeframeSchema = z.string().min(1, 'must not be empty').max(10, 'must be at most 10 characters')
+const limitSchema = z.number().int().min(1).max(1_000_000)
+const timeframeSchema = name(10, 1)
 
 /** Arguments of `qdb.ohlcv.recent`. */
 export interface OhlcvRecentOptions {

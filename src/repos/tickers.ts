@@ -11,6 +11,7 @@ import { jsonDocument } from '../validation/json.js'
 import { isoDate, regionCode, tickerCode } from '../validation/rules.js'
 import type { RepoContext } from './context.js'
 import { z } from 'zod'
+import { name } from '../validation/text.js'
 
 export type { TickerInput }
 export type { PurgeResult, WriteOptions, WriteResult } from './write-result.js'
@@ -57,12 +58,12 @@ const inputSchema = perRegions(tickerInputSchema)
 const keySchema = perRegions((regions) => z.object({ ticker: tickerCode, region: regionCode(regions) }).strict())
 const delistSchema = perRegions((regions) => z.object({ ticker: tickerCode, region: regionCode(regions), delistedDate: isoDate }).strict())
 const universeSchema = perRegions((regions) => z.object({
-  date: isoDate, region: regionCode(regions).optional(), sector: z.string().max(50, 'must be at most 50 characters').optional(),
+  date: isoDate, region: regionCode(regions).optional(), sector: name(50).optional(),
 }).strict())
 const listOptionsSchema = perRegions((regions) => z.object({
   region: regionCode(regions).optional(),
-  market: z.string().max(20, 'must be at most 20 characters').optional(),
-  sector: z.string().max(50, 'must be at most 50 characters').optional(),
+  market: name(20).optional(),
+  sector: name(50).optional(),
   activeOnly: z.boolean().optional(),
   metadata: jsonDocument.optional(),
   orderBy: z.enum(['marketCap', 'ticker']).optional(),

@@ -1,3 +1,4 @@
+import { invalidArgument } from '../errors.js'
 // Trading-day arithmetic on 'YYYY-MM-DD' strings. Every computation works on day numbers in UTC
 // (Date.UTC, getUTC*, toISOString): a local-time Date would turn '2020-01-02' into the 1st or the
 // 3rd depending on the machine's time zone, and tests would pass in Seoul and fail in New York.
@@ -9,7 +10,7 @@ const FIRST_DAY = Date.UTC(1000, 0, 1) / MS_PER_DAY
 const LAST_DAY = Date.UTC(9999, 11, 31) / MS_PER_DAY
 
 /**
- * Days since 1970-01-01 of a 'YYYY-MM-DD' date; `RangeError` naming `name` unless it is a real
+ * Days since 1970-01-01 of a 'YYYY-MM-DD' date; `ValidationError` naming `name` unless it is a real
  * calendar day (2021-02-29 is rejected, not rolled over to March).
  *
  * @example
@@ -23,7 +24,7 @@ export function dayNumber(date: string, name = 'date'): number {
   const ms = Date.UTC(year, month - 1, day)
   const check = new Date(ms)
   if (!m || check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
-    throw new RangeError(`${name} must be a real date written 'YYYY-MM-DD', got '${date}'`)
+    throw invalidArgument(name, `must be a real date written 'YYYY-MM-DD', got '${date}'`)
   }
   // Date.UTC maps years 0-99 to 1900-1999; the check above catches that too.
   return ms / MS_PER_DAY
@@ -39,7 +40,7 @@ export function dayNumber(date: string, name = 'date'): number {
  */
 export function formatDay(day: number): string {
   if (!Number.isInteger(day) || day < FIRST_DAY || day > LAST_DAY) {
-    throw new RangeError(`day ${String(day)} is outside the years 1000-9999`)
+    throw invalidArgument('(arguments)', `day ${String(day)} is outside the years 1000-9999`)
   }
   return new Date(day * MS_PER_DAY).toISOString().slice(0, 10)
 }
@@ -71,7 +72,7 @@ export function isWeekend(date: string): boolean {
  * ```
  */
 export function addDays(date: string, days: number): string {
-  if (!Number.isSafeInteger(days)) throw new RangeError(`days must be an integer, got ${String(days)}`)
+  if (!Number.isSafeInteger(days)) throw invalidArgument('days', `must be an integer, got ${String(days)}`)
   return formatDay(dayNumber(date) + days)
 }
 
@@ -85,7 +86,7 @@ export function addDays(date: string, days: number): string {
  * ```
  */
 export function tradingDays(start: string, count: number): string[] {
-  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${String(count)}`)
+  if (!Number.isSafeInteger(count) || count < 0) throw invalidArgument('count', `must be a non-negative integer, got ${String(count)}`)
   const days: string[] = []
   for (let day = dayNumber(start, 'start'); days.length < count; day++) {
     if (!isWeekendDay(day)) days.push(formatDay(day))

@@ -105,7 +105,7 @@ function round(value: number, decimals: number): number {
  * bars can be generated (and loaded into a database) batch by batch.
  *
  * Yields exactly the bars of {@link syntheticMarket} with the same options, in the same order.
- * Options are validated at the call (`RangeError`), before the first batch.
+ * Options are validated at the call (`ValidationError`), before the first batch.
  *
  * @example
  * ```ts

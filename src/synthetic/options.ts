@@ -1,5 +1,6 @@
 import { dayNumber } from './calendar.js'
 import { DEFAULT_SECTORS } from './regions.js'
+import { invalidArgument } from '../errors.js'
 
 /** A stock split of one ticker: from `dayIndex` on, its raw prices are divided by `ratio`. */
 export interface SyntheticSplit {
@@ -51,28 +52,28 @@ export interface ResolvedOptions {
 }
 
 function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${String(value)}`)
+  if (!Number.isSafeInteger(value) || value < 0) throw invalidArgument(name, `must be a non-negative integer, got ${String(value)}`)
   return value
 }
 
 function namesList(name: string, values: readonly string[], maxLength: number): readonly string[] {
-  if (values.length === 0) throw new RangeError(`${name} must not be empty`)
+  if (values.length === 0) throw invalidArgument(name, `must not be empty`)
   for (const value of values) {
     if (typeof value !== 'string' || value.length === 0 || value.length > maxLength || value.trim() !== value) {
-      throw new RangeError(`${name} must hold names of 1-${maxLength} characters without surrounding blanks, got '${String(value)}'`)
+      throw invalidArgument(name, `must hold names of 1-${maxLength} characters without surrounding blanks, got '${String(value)}'`)
     }
   }
-  if (new Set(values).size !== values.length) throw new RangeError(`${name} must not repeat a name`)
+  if (new Set(values).size !== values.length) throw invalidArgument(name, `must not repeat a name`)
   return [...values]
 }
 
 /**
- * Applies the defaults and validates every option, throwing a `RangeError` that names the first
+ * Applies the defaults and validates every option, throwing a `ValidationError` that names the first
  * bad one. Done before generating anything, so a bad option fails at the call, not mid-stream.
  */
 export function resolveOptions(options: SyntheticBarsOptions): ResolvedOptions {
   const seed = options.seed ?? 1
-  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${String(seed)}`)
+  if (!Number.isSafeInteger(seed)) throw invalidArgument('seed', `must be a safe integer, got ${String(seed)}`)
   const tickers = nonNegativeInteger('tickers', options.tickers ?? 10)
   const days = nonNegativeInteger('days', options.days ?? 250)
   const start = options.start ?? '2020-01-02'
@@ -82,21 +83,21 @@ export function resolveOptions(options: SyntheticBarsOptions): ResolvedOptions {
 
   const gapProbability = options.gapProbability ?? 0
   if (!(gapProbability >= 0 && gapProbability <= 1)) {
-    throw new RangeError(`gapProbability must be a number in [0, 1], got ${String(gapProbability)}`)
+    throw invalidArgument('gapProbability', `must be a number in [0, 1], got ${String(gapProbability)}`)
   }
   const batchSize = options.batchSize ?? 5000
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${String(batchSize)}`)
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalidArgument('batchSize', `must be a positive integer, got ${String(batchSize)}`)
 
   const split = options.split
   if (split !== undefined) {
     if (!Number.isInteger(split.tickerIndex) || split.tickerIndex < 0 || split.tickerIndex >= tickers) {
-      throw new RangeError(`split.tickerIndex must be an integer in [0, ${tickers}), got ${String(split.tickerIndex)}`)
+      throw invalidArgument('split.tickerIndex', `must be an integer in [0, ${tickers}), got ${String(split.tickerIndex)}`)
     }
     if (!Number.isInteger(split.dayIndex) || split.dayIndex < 0 || split.dayIndex >= days) {
-      throw new RangeError(`split.dayIndex must be an integer in [0, ${days}), got ${String(split.dayIndex)}`)
+      throw invalidArgument('split.dayIndex', `must be an integer in [0, ${days}), got ${String(split.dayIndex)}`)
     }
     if (!Number.isFinite(split.ratio) || split.ratio <= 0) {
-      throw new RangeError(`split.ratio must be a finite number > 0, got ${String(split.ratio)}`)
+      throw invalidArgument('split.ratio', `must be a finite number > 0, got ${String(split.ratio)}`)
     }
   }
   return { seed, tickers, regions, start, days, gapProbability, split: split && { ...split }, sectors, batchSize }

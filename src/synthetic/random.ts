@@ -1,3 +1,4 @@
+import { invalidArgument } from '../errors.js'
 // A small, fast, seeded pseudo-random generator for reproducible synthetic data.
 // xoshiro128** (Blackman & Vigna): 128 bits of state, period 2^128 − 1, good statistical quality,
 // and only 32-bit integer operations, which JavaScript does exactly (Math.imul, >>>), so the
@@ -42,13 +43,13 @@ export class Random {
   private spareNormal = Number.NaN
 
   /**
-   * @param seed any safe integer (else `RangeError`)
-   * @param stream a stream number, an integer in [0, 2^32) (else `RangeError`)
+   * @param seed any safe integer (else `ValidationError`)
+   * @param stream a stream number, an integer in [0, 2^32) (else `ValidationError`)
    */
   constructor(seed: number, stream = 0) {
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${String(seed)}`)
+    if (!Number.isSafeInteger(seed)) throw invalidArgument('seed', `must be a safe integer, got ${String(seed)}`)
     if (!Number.isInteger(stream) || stream < 0 || stream >= TWO_POW_32) {
-      throw new RangeError(`stream must be an integer in [0, 2^32), got ${String(stream)}`)
+      throw invalidArgument('stream', `must be an integer in [0, 2^32), got ${String(stream)}`)
     }
     // Each state word comes from a different input through a bijection, so distinct
     // (seed, stream) pairs always get distinct states; the warm-up below decorrelates them.
@@ -94,7 +95,7 @@ export class Random {
 
   /** A uniformly chosen element of a non-empty list. */
   pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new RangeError('cannot pick from an empty list')
+    if (items.length === 0) throw invalidArgument('(arguments)', 'cannot pick from an empty list')
     return items[this.int(0, items.length - 1)] as T
   }
 

@@ -2,6 +2,7 @@ import { dayNumber, formatDay, isWeekend } from './calendar.js'
 import type { ResolvedOptions } from './options.js'
 import { Random } from './random.js'
 import { industriesOf, regionProfile } from './regions.js'
+import { invalidArgument } from '../errors.js'
 
 /** A synthetic listing, shaped like a row of the `tickers` table (camelCase fields). */
 export interface SyntheticTicker {
@@ -51,7 +52,7 @@ export function buildUniverse(options: ResolvedOptions): TickerModel[] {
     const space = regionProfile(region).codeSpace
     // Past half the code space, rejection sampling slows down and eventually never terminates.
     if (inRegion > space / 2) {
-      throw new RangeError(`tickers: ${inRegion} tickers in region ${region} exceed what its code format allows (at most ${Math.floor(space / 2)})`)
+      throw invalidArgument('(arguments)', `tickers: ${inRegion} tickers in region ${region} exceed what its code format allows (at most ${Math.floor(space / 2)})`)
     }
   }
 

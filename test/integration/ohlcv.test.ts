@@ -277,14 +277,22 @@ forEachTarget('ohlcv', (target, db) => {
     const [, day2] = await db().ohlcv.dailySummary({ region: 'VN', from: '2024-10-01', to: '2024-10-31' })
     expect(day2).toMatchObject({ nTickers: 2, avgClose: 100, totalVolume: 20 })
     expect(await db().ohlcv.refreshDailySummary({ from: '2024-10-02', to: '2024-10-02' })).toBe(true)
-    // TimescaleDB refreshes continuous aggregates only outside a transaction: there every refresh says
-    // false (and the readers read the aggregate as last refreshed); plain mode can refresh inside one.
-    const inTx = await db().transaction(async (tx) => [
-      await tx.ohlcv.refreshDailySummary(),
-      await tx.factors.refreshMonthlyPerformance(),
-      (await tx.ohlcv.dailySummary({ region: 'VN', from: '2024-10-01', to: '2024-10-31' })).length,
-    ])
-    expect(inTx).toEqual(target.timescale ? [false, false, 2] : [true, true, 2])
     await expect(db().ohlcv.refreshDailySummary({ from: '2024-10-32' })).rejects.toBeInstanceOf(ValidationError)
+    // TimescaleDB refreshes continuous aggregates only outside a transaction: there every refresh says
+    // false, as factors.refreshMonthlyPerformance does. Plain mode refreshes inside one, and the
+    // transaction then reads its own bar: day 2 = S1 150 (vol 5), S2 50 (15), S3 250 (25)
+    // → 3 tickers, avg close (150 + 50 + 250) / 3 = 150, volume 45 in all, 15 on average.
+    const inTx = await db().transaction(async (tx) => {
+      await tx.ohlcv.upsert([{ ...bar('S3', '2024-10-02', { close: 250, volume: 25, high: 260 }), region: 'VN' }])
+      const refreshed = await tx.ohlcv.refreshDailySummary({ from: '2024-10-02', to: '2024-10-02' })
+      const monthly = await tx.factors.refreshMonthlyPerformance()
+      const days = await tx.ohlcv.dailySummary({ region: 'VN', from: '2024-10-02', to: '2024-10-02', refresh: false })
+      return { refreshed, monthly, days }
+    })
+    const day2With3 = { day: '2024-10-02', nTickers: 3, avgClose: 150, avgVolume: 15, totalVolume: 45 }
+    expect([inTx.refreshed, inTx.monthly]).toEqual(target.timescale ? [false, false] : [true, true])
+    if (!target.timescale) expect(inTx.days).toEqual([expect.objectContaining(day2With3)])
+    // Committed: dailySummary refreshes by default, so everyone reads the new bar now.
+    expect(await db().ohlcv.dailySummary({ region: 'VN', from: '2024-10-02', to: '2024-10-02' })).toEqual([expect.objectContaining(day2With3)])
   })
 })

@@ -1,3 +1,4 @@
+import { ValidationError } from '../../src/errors.js'
 import { describe, expect, it } from 'vitest'
 import { ATR, AverageGain, AverageLoss, BollingerBands, EMA, MACD, RSI, SMA } from 'technicalindicators'
 import { atr, bollinger, computeIndicators, ema, macd, rma, rsi, sma, trueRange } from '../../src/indicators/index.js'
@@ -331,8 +332,8 @@ describe('numerical accuracy on long series', () => {
 })
 
 describe('argument validation', () => {
-  it.each([0, -1, 2.5, Number.NaN, Infinity])('rejects period %s with a RangeError naming it', (period) => {
-    expect(() => sma([1, 2, 3], period)).toThrow(RangeError)
+  it.each([0, -1, 2.5, Number.NaN, Infinity])('rejects period %s with a ValidationError naming it', (period) => {
+    expect(() => sma([1, 2, 3], period)).toThrow(ValidationError)
     expect(() => sma([1, 2, 3], period)).toThrow(/period/)
     expect(() => ema([1, 2, 3], period)).toThrow(/period/)
     expect(() => rsi([1, 2, 3], period)).toThrow(/period/)
@@ -344,16 +345,16 @@ describe('argument validation', () => {
     expect(() => macd([1, 2, 3], 0)).toThrow(/fast/)
     expect(() => macd([1, 2, 3], 12, 1.5)).toThrow(/slow/)
     expect(() => macd([1, 2, 3], 12, 26, -9)).toThrow(/signal/)
-    expect(() => macd([1, 2, 3], 26, 12)).toThrow(RangeError)
+    expect(() => macd([1, 2, 3], 26, 12)).toThrow(ValidationError)
   })
 
   it('rejects a negative or non-finite Bollinger k', () => {
-    expect(() => bollinger([1, 2, 3], 2, -1)).toThrow(/k must/)
-    expect(() => bollinger([1, 2, 3], 2, Number.NaN)).toThrow(RangeError)
+    expect(() => bollinger([1, 2, 3], 2, -1)).toThrow(/field 'k': must/)
+    expect(() => bollinger([1, 2, 3], 2, Number.NaN)).toThrow(ValidationError)
   })
 
   it('rejects high/low/close of different lengths', () => {
-    expect(() => atr([1, 2], [1], [1, 2])).toThrow(RangeError)
+    expect(() => atr([1, 2], [1], [1, 2])).toThrow(ValidationError)
     expect(() => computeIndicators({ high: [1, 2], low: [1, 2], close: [1] })).toThrow(/must be aligned/)
   })
 })

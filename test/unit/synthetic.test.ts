@@ -1,3 +1,4 @@
+import { ValidationError } from '../../src/errors.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   addDays, isWeekend, Random, syntheticBars, syntheticMarket, syntheticTickers, tradingDays, tradingDaysBetween,
@@ -66,7 +67,7 @@ describe('Random', () => {
   })
 
   it('rejects seeds and streams that are not integers', () => {
-    expect(() => new Random(1.5)).toThrow(RangeError)
+    expect(() => new Random(1.5)).toThrow(ValidationError)
     expect(() => new Random(Number.NaN)).toThrow(/seed/)
     expect(() => new Random(1, -1)).toThrow(/stream/)
   })
@@ -101,7 +102,7 @@ describe('calendar (UTC, weekdays only)', () => {
   })
 
   it('rejects malformed or impossible dates', () => {
-    expect(() => tradingDays('2021-02-29', 3)).toThrow(RangeError)
+    expect(() => tradingDays('2021-02-29', 3)).toThrow(ValidationError)
     expect(() => tradingDays('2021-1-5', 3)).toThrow(/YYYY-MM-DD/)
     expect(() => tradingDays('2021-01-05', -1)).toThrow(/count/)
   })
@@ -335,8 +336,8 @@ describe('options validation', () => {
     [{ split: { tickerIndex: 0, dayIndex: 1, ratio: 0 } }, /split.ratio/],
     [{ batchSize: 0 }, /batchSize/],
     [{ tickers: 6000, regions: ['HK'] }, /region HK/],
-  ])('rejects %j with a RangeError naming the option', (options, message) => {
-    expect(() => syntheticMarket(options)).toThrow(RangeError)
+  ])('rejects %j with a ValidationError naming the option', (options, message) => {
+    expect(() => syntheticMarket(options)).toThrow(ValidationError)
     expect(() => syntheticMarket(options)).toThrow(message)
     // The stream validates at the call, not at the first batch.
     expect(() => syntheticBars(options)).toThrow(message)

@@ -1,3 +1,4 @@
+import { QuantDbError } from '../../errors.js'
 import { getTableColumns, type Column } from 'drizzle-orm'
 import type { QueryRunner } from '../../drivers/types.js'
 import { chunks } from '../../internal/batch.js'
@@ -36,7 +37,7 @@ function arrayColumn(field: string, column: Column): ArrayColumn {
     // text[], not varchar(n)[]: the assignment to varchar(n) refuses a longer value, where a cast would cut it.
     case 'PgVarchar': return { ...base, array: 'text[]', element: same }
     default:
-      throw new Error(`factor_scores.${column.name}: no array parameter for a ${column.columnType} column (src/repos/factors/upsert.ts)`)
+      throw new QuantDbError('configuration', `factor_scores.${column.name}: no array parameter for a ${column.columnType} column (src/repos/factors/upsert.ts)`)
   }
 }
 
