@@ -4,8 +4,10 @@ import type * as schema from '../schema/index.js'
 /** The drizzle database of either driver, typed with the full schema. */
 export type QuantDatabase = PgDatabase<PgQueryResultHKT, typeof schema>
 
+/** Which driver a database runs on: embedded PGlite, or postgres.js against a server. */
 export type DriverKind = 'embedded' | 'postgres'
 
+/** A raw row of `qdb.query`: column name → value. */
 export type Row = Record<string, unknown>
 
 /**
@@ -13,6 +15,7 @@ export type Row = Record<string, unknown>
  * A runner is either the whole database or one transaction; `db` is drizzle bound to the same scope.
  * Raw results come back unparsed where parsing would lose information: DATE, TIMESTAMP(TZ) and
  * NUMERIC as strings, BIGINT as string or number (callers convert).
+ * @internal
  */
 export interface QueryRunner {
   readonly kind: DriverKind
@@ -30,7 +33,7 @@ export interface QueryRunner {
   transaction<T>(fn: (tx: QueryRunner) => Promise<T>): Promise<T>
 }
 
-/** A connected database: a root runner that can be closed. */
+/** A connected database: a root runner that can be closed. @internal */
 export interface Driver extends QueryRunner {
   close(): Promise<void>
   /** True where statements can run concurrently on separate connections (a server pool). */

@@ -19,6 +19,7 @@ import { COMPRESSION } from './retention.js'
  * ```
  */
 export class Ops {
+  /** @internal */
   constructor(private readonly ctx: RepoContext) {}
 
   /**

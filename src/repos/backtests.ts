@@ -39,6 +39,7 @@ function filters(o: { strategyName?: string | undefined; region?: string | undef
 
 /** `qdb.backtests`: backtesting results (spec 2.4). */
 export class BacktestRepo {
+  /** @internal */
   constructor(protected readonly ctx: RepoContext) {}
 
   /**

@@ -2,7 +2,10 @@ import type { Capabilities } from '../capabilities.js'
 import type { QueryRunner } from '../drivers/types.js'
 import type { ResolvedOptions } from '../options.js'
 
-/** What every repository is built from: a runner (the database or one transaction) and the settings. */
+/**
+ * What every repository is built from: a runner (the database or one transaction) and the settings.
+ * @internal
+ */
 export interface RepoContext {
   readonly runner: QueryRunner
   readonly capabilities: Capabilities

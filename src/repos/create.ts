@@ -17,14 +17,9 @@ export interface Repos {
 }
 
 /**
- * Builds every repository on one context (a runner and the settings). `createQuantDb` and
- * `qdb.transaction` use it; a consumer needs it only to bind repositories to a runner of its own.
- *
- * @example
- * ```ts
- * const repos = createRepos({ runner, capabilities: qdb.capabilities, options, limits })
- * await repos.tickers.upsert([{ ticker: 'AAPL', region: 'US' }])
- * ```
+ * Builds every repository on one context (a runner and the settings): what `createQuantDb` and
+ * `qdb.transaction` use. Not part of the public API (no consumer can build a runner).
+ * @internal
  */
 export function createRepos(ctx: RepoContext): Repos {
   return {

@@ -38,6 +38,7 @@ export type FactorUpsertResult = WriteResult<FactorScoreInput>
  * {@link FactorScoreInput} for the score rules) and are all-or-nothing.
  */
 export class FactorRepo {
+  /** @internal */
   constructor(protected readonly ctx: RepoContext) {}
 
   /**

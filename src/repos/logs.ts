@@ -24,6 +24,7 @@ const DAY_MS = 86_400_000
  * their last two digits.
  */
 export class LogRepo {
+  /** @internal */
   constructor(protected readonly ctx: RepoContext) {}
 
   /**

@@ -107,6 +107,7 @@ function decodeBar(r: unknown[]): Bar {
  * decimals, and any number a double holds exactly to 4 decimals (below ~1e11) round-trips exactly.
  */
 export class OhlcvRepo {
+  /** @internal */
   constructor(protected readonly ctx: RepoContext) {}
 
   /**

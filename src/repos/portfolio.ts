@@ -31,6 +31,7 @@ export type * from './portfolio/types.js'
  * 15 significant digits, which NUMERIC(18, 4) values beyond 10^11 exceed.
  */
 export class PortfolioRepo {
+  /** @internal */
   constructor(protected readonly ctx: RepoContext) {}
 
   /**

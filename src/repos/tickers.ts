@@ -98,6 +98,7 @@ function splitDuplicateKeys(
  * `qdb.tickers`: the ticker universe. A delisted ticker is marked, never deleted: its history stays. `purge` is the one real delete, and it removes every dependent row itself.
  */
 export class TickerRepo {
+  /** @internal */
   constructor(protected readonly ctx: RepoContext) {}
 
   /**
