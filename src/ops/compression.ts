@@ -49,7 +49,7 @@ export async function decompressChunks(ctx: RepoContext, table: string, newerTha
 
 /**
  * Compression statistics per hypertable. Spec 6.1's query does not run (it joins views on columns they
- * do not have); this uses `hypertable_compression_stats()` as DESIGN.md says.
+ * do not have); this uses `hypertable_compression_stats()` (docs/spec-corrections.md 3).
  */
 export async function compressionStats(ctx: RepoContext): Promise<CompressionStats[]> {
   requireTimescale(ctx, 'Compression statistics')

@@ -1,6 +1,6 @@
 /**
  * Deployment SQL of spec 1.2, 1.3 and 7.2: database creation, server tuning, roles and WAL archiving.
- * DESIGN.md 10: this is deployment, not library work, so migrate() never runs it; `quant-db deployment-sql`
+ * docs/spec-corrections.md 7: this is deployment, not library work, so migrate() never runs it; `quant-db deployment-sql`
  * prints it for a DBA to review and apply.
  */
 export function deploymentSql(options: { database?: string; appUser?: string } = {}): string {

@@ -64,7 +64,7 @@ export class FactorRepo {
     const { valid, rejected } = checkFactorScores(rows, this.ctx.options.regions, o.onInvalid ?? 'throw')
     const result: FactorUpsertResult = { inserted: 0, updated: 0, unchanged: 0, rejected: rejected.length, rejectedRows: rejected }
     if (valid.length === 0) return result
-    // Rows per statement: the driver's comfortable size (5,000 embedded, as DESIGN.md asks of PGlite;
+    // Rows per statement: the driver's comfortable size (5,000 embedded, what PGlite handles comfortably;
     // 10,000 on a server). Each statement binds 26 array parameters, whatever the number of rows.
     const size = this.ctx.limits.maxRowsPerStatement
     const counts = await this.ctx.runner.transaction((tx) => mergeScores(tx, valid.map((v) => v.value), size))

@@ -32,7 +32,7 @@ export const factorMonthlyPerformance = pgMaterializedView('factor_monthly_perfo
 }).existing()
 
 /**
- * Spec 4.3, corrected (DESIGN.md 2): the aggregate is a daily bucket holding the day's last snapshot;
+ * Spec 4.3, corrected (docs/spec-corrections.md 2): the aggregate is a daily bucket holding the day's last snapshot;
  * the rolling statistics live in the plain view `portfolio_performance` on top of it.
  */
 export const portfolioDailyMetrics = pgMaterializedView('portfolio_daily_metrics', {

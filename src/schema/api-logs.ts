@@ -4,7 +4,7 @@ import {
 } from 'drizzle-orm/pg-core'
 
 /**
- * KIS API call logs (spec 2.8). Corrected per DESIGN.md: a hypertable on `timestamp` so that the
+ * KIS API call logs (spec 2.8). Corrected (docs/spec-corrections.md 1): a hypertable on `timestamp` so that the
  * 1-year retention policy is real, hence the primary key `(log_id, timestamp)`.
  */
 export const apiLogs = pgTable(

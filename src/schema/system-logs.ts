@@ -3,7 +3,7 @@ import { index, jsonb, pgTable, primaryKey, serial, text, timestamp, varchar } f
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL'
 
-/** System event logs (spec 2.9); a hypertable on `timestamp` like `api_logs` (DESIGN.md correction 1). */
+/** System event logs (spec 2.9); a hypertable on `timestamp` like `api_logs` (docs/spec-corrections.md 1). */
 export const systemLogs = pgTable(
   'system_logs',
   {
