@@ -71,14 +71,7 @@ export interface QuantDb extends Repos {
 async function openDriver(options: QuantDbOptions, resolved: ResolvedOptions): Promise<Driver> {
   if (options.url) {
     const { openPostgres } = await import('./drivers/postgres/driver.js')
-    return openPostgres({
-      url: options.url,
-      timezone: resolved.timezone,
-      max: options.pool?.max,
-      idleTimeout: options.pool?.idleTimeout,
-      ssl: options.ssl,
-      connectTimeout: options.connectTimeout,
-    })
+    return openPostgres({ url: options.url, timezone: resolved.timezone, ssl: options.ssl, ...resolved.server })
   }
   const { openEmbedded } = await import('./drivers/embedded/driver.js')
   return openEmbedded({ dataDir: options.dataDir, timezone: resolved.timezone, restoreFrom: options.restoreFrom })

@@ -2,7 +2,9 @@ import type { PostgresDriverOptions } from './drivers/postgres/driver.js'
 
 /** Where the library reports what a person should know (plain mode, slow migrations). Never given secrets. */
 export interface QuantDbLogger {
+  /** Information a person may want (e.g. a slow migration). */
   info?(message: string): void
+  /** Something a person should know (e.g. plain mode). */
   warn?(message: string): void
 }
 
@@ -32,8 +34,20 @@ export interface QuantDbOptions {
   pool?: { max?: number | undefined; idleTimeout?: number | undefined } | undefined
   /** Server mode: TLS, as postgres.js takes it (`true`, `'require'`, `'prefer'`, or tls options). */
   ssl?: PostgresDriverOptions['ssl']
-  /** Server mode: seconds to wait for a connection (default 10). */
+  /** Server mode: seconds to wait for a connection (default `QUANTDB_CONNECT_TIMEOUT` or 10). */
   connectTimeout?: number | undefined
+  /**
+   * Server mode: `false` turns off named prepared statements, as transaction-mode poolers (PgBouncer,
+   * Supabase's pooler) require. Default `true` (or `QUANTDB_PREPARE=false`).
+   */
+  prepare?: boolean | undefined
+  /** Server mode: `application_name` of every connection, seen in `pg_stat_activity` (default `PGAPPNAME` or 'quant-db'). */
+  applicationName?: string | undefined
+  /**
+   * Server mode: seconds after which a pooled connection is closed and replaced, so that a fail-over
+   * or a DNS change reaches a long-running service (default 30 to 60 minutes, randomized, as postgres.js does).
+   */
+  maxLifetime?: number | undefined
   /** Regions accepted by validation, in addition to KR, US, CN, HK, JP, VN. */
   extraRegions?: readonly string[] | undefined
   /** Where notices go; default: warnings to `console.warn`, nothing else. Pass `{}` for silence. */
@@ -42,18 +56,41 @@ export interface QuantDbOptions {
   migrationsFolder?: string | undefined
 }
 
+/** The regions every client accepts; `extraRegions` adds to them. */
 export const DEFAULT_REGIONS = ['KR', 'US', 'CN', 'HK', 'JP', 'VN'] as const
 
+/** @internal Every setting after option → environment → default: the one place defaults live. */
 export interface ResolvedOptions {
   timezone: string
   regions: ReadonlySet<string>
   logger: QuantDbLogger
+  /** Server mode settings (unused embedded). */
+  server: {
+    max: number
+    idleTimeout: number
+    connectTimeout: number
+    prepare: boolean
+    applicationName: string
+    /** Seconds, or undefined for postgres.js's own randomized 30-60 minutes. */
+    maxLifetime: number | undefined
+  }
 }
 
+const numberFrom = (text: string | undefined): number | undefined => (text === undefined || text === '' ? undefined : Number(text))
+
+/** @internal Option, then environment, then default. */
 export function resolveOptions(options: QuantDbOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   return {
     timezone: options.timezone ?? env['QUANTDB_TIMEZONE'] ?? 'Asia/Seoul',
     regions: new Set([...DEFAULT_REGIONS, ...(options.extraRegions ?? [])]),
     logger: options.logger ?? { warn: (m) => console.warn(`[quant-db] ${m}`) },
+    server: {
+      max: options.pool?.max ?? numberFrom(env['QUANTDB_POOL_MAX']) ?? 10,
+      idleTimeout: options.pool?.idleTimeout ?? 30,
+      connectTimeout: options.connectTimeout ?? numberFrom(env['QUANTDB_CONNECT_TIMEOUT']) ?? 10,
+      prepare: options.prepare ?? (env['QUANTDB_PREPARE'] === undefined ? true : env['QUANTDB_PREPARE'] !== 'false'),
+      applicationName: options.applicationName ?? env['PGAPPNAME'] ?? 'quant-db',
+      maxLifetime: options.maxLifetime,
+    },
   }
 }

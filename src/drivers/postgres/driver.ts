@@ -22,6 +22,10 @@ export interface PostgresDriverOptions {
   /** Seconds before an idle connection closes (default 30). */
   idleTimeout?: number | undefined
   applicationName?: string | undefined
+  /** `false`: no named prepared statements (transaction-mode poolers). Default true. */
+  prepare?: boolean | undefined
+  /** Seconds before a pooled connection is replaced (default: postgres.js's randomized 30-60 minutes). */
+  maxLifetime?: number | undefined
 }
 
 /** The pool, who watches its connections, and the server's description for messages. */
@@ -210,6 +214,8 @@ export async function openPostgres(options: PostgresDriverOptions): Promise<Driv
       connect_timeout: connectTimeout,
       socket: (target: SocketTarget) => openSocket(target, connectTimeout, diagnosis),
       idle_timeout: options.idleTimeout ?? 30,
+      prepare: options.prepare ?? true,
+      ...(options.maxLifetime === undefined ? {} : { max_lifetime: options.maxLifetime }),
       // The session time zone is a startup parameter, so every pooled connection gets it.
       connection: { TimeZone: options.timezone, application_name: options.applicationName ?? 'quant-db' },
       onnotice: () => {},
