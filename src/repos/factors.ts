@@ -14,6 +14,7 @@ import { checkOne, checkRows, type RejectedRow } from '../validation/validate.js
 import type { RepoContext } from './context.js'
 import { historyQuery, latestQuery, monthlyPerformanceQuery, topSignalsQuery } from './factors/queries.js'
 import { mergeScores } from './factors/upsert.js'
+import { refreshWaitingForScheduler } from '../internal/refresh.js'
 
 export type { FactorScoreInput, FactorUpsertOptions, MonthlyPerformanceOptions, Signal, TickerKey, TopSignalsOptions }
 export type FactorScore = FactorScoreRow
@@ -165,7 +166,7 @@ export class FactorRepo {
   async refreshMonthlyPerformance(): Promise<boolean> {
     if (this.ctx.capabilities.timescale) {
       if (this.ctx.runner.inTransaction) return false
-      await this.ctx.runner.exec(`CALL refresh_continuous_aggregate('factor_monthly_performance', NULL, NULL)`)
+      await refreshWaitingForScheduler(this.ctx, `CALL refresh_continuous_aggregate('factor_monthly_performance', NULL, NULL)`)
     } else {
       await this.ctx.runner.exec('REFRESH MATERIALIZED VIEW factor_monthly_performance')
     }

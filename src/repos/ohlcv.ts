@@ -10,6 +10,7 @@ import type { RepoContext } from './context.js'
 import { recomputeIndicators, type RecomputeOptions, type RecomputeResult } from './ohlcv/indicators-writer.js'
 import { upsertBars, type OhlcvUpsertOptions, type OhlcvUpsertResult } from './ohlcv/ingest.js'
 import { readPanel, type Panel, type PanelField, type PanelOptions } from './ohlcv/panel.js'
+import { refreshWaitingForScheduler } from '../internal/refresh.js'
 
 export type { OhlcvBarInput, IndicatorField } from '../validation/ohlcv.js'
 export { INDICATOR_FIELDS } from '../validation/ohlcv.js'
@@ -213,6 +214,6 @@ export class OhlcvRepo {
     // Validated 'YYYY-MM-DD' literals (CALL takes no bound parameters here); the window end is exclusive.
     const start = options.from ? `DATE '${options.from}'` : 'NULL'
     const end = options.to ? `DATE '${options.to}' + 1` : 'NULL'
-    await this.ctx.runner.exec(`CALL refresh_continuous_aggregate('ohlcv_daily_summary', ${start}, ${end})`)
+    await refreshWaitingForScheduler(this.ctx, `CALL refresh_continuous_aggregate('ohlcv_daily_summary', ${start}, ${end})`)
   }
 }
