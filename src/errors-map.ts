@@ -18,6 +18,9 @@ export function reasonFromCode(code: string | undefined): QuantDbErrorReason {
     case '40P01': return 'deadlock'
     case '55P03': return 'lock_timeout'
     case '0A000': return 'unsupported'
+    // configuration_limit_exceeded: a server setting refused the work (e.g. TimescaleDB's
+    // max_tuples_decompressed_per_dml_transaction); the hint names the setting.
+    case '53400': return 'configuration'
   }
   if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return 'connection'
   if (code.startsWith('22')) return 'data'
@@ -66,6 +69,8 @@ export function toQuantDbError(error: unknown): QuantDbError {
     schema: str(e['schema_name']) ?? str(e['schema']),
     cause: e,
   }
-  const message = e.message.startsWith('Failed query:') ? 'Query failed' : e.message
+  let message = e.message.startsWith('Failed query:') ? 'Query failed' : e.message
+  // A limit's message alone does not say which setting: the server's hint does.
+  if (code === '53400' && fields.hint) message = `${message}: ${fields.hint}`
   return new QuantDbError(reasonFromCode(code), message, fields)
 }

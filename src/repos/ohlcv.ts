@@ -180,8 +180,11 @@ export class OhlcvRepo {
 
   /**
    * Per-day market statistics of a region from the `ohlcv_daily_summary` aggregate (spec 4.1), oldest
-   * first. The aggregate holds what was there at its last refresh: pass `refresh: true` (or call
-   * `refreshDailySummary`) after writing bars. Outside a transaction only, with TimescaleDB.
+   * first. The aggregate holds what was there at its last refresh. With TimescaleDB, `upsert` and
+   * `recomputeIndicators` refresh the days they wrote when those reach back further than the
+   * aggregate's policy looks (3 days): a backfill is in the summary when they return; recent days come
+   * with the policy (`qdb.ops.runJobs()` embedded). Writes made inside `qdb.transaction`, and plain
+   * mode: pass `refresh: true` (or call `refreshDailySummary`) after writing bars, outside a transaction.
    *
    * @example `const days = await qdb.ohlcv.dailySummary({ region: 'KR', from: '2024-01-01', to: '2024-03-31', refresh: true })`
    */

@@ -7,6 +7,7 @@ import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { INDICATOR_COLUMNS } from './csv.js'
 import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
+import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
 
 export interface RecomputeOptions {
   region: string
@@ -40,8 +41,6 @@ export interface RecomputeResult {
 const TICKERS_PER_READ = 100
 const WRITE_ROWS: Record<QueryRunner['kind'], number> = { embedded: 5_000, postgres: 50_000 }
 
-let stageSeq = 0
-
 function optionsSchema(regions: ReadonlySet<string>) {
   return z.object({
     region: regionCode(regions),
@@ -55,6 +54,9 @@ function optionsSchema(regions: ReadonlySet<string>) {
 
 /** A CSV line of the staging table and the day (epoch days) of its bar. */
 interface StageLine { day: number; line: string }
+
+/** The days (epoch days) of the rows a recompute changed. */
+interface DayRange { first: number; last: number }
 
 /** The `(ticker, region, date, timeframe)` CSV lines carrying the 12 indicators, values rounded to 4 decimals. */
 function csvLines(ticker: string, region: string, timeframe: string, days: Int32Array, set: IndicatorSet, start: number, out: StageLine[]): void {
@@ -78,11 +80,10 @@ function csvLines(ticker: string, region: string, timeframe: string, days: Int32
  * staging table is ANALYZEd so the join is planned for its real size (a temp table has no statistics,
  * and a join planned for one row degrades to comparing every bar of a ticker with every other).
  */
-async function writeIndicators(tx: QueryRunner, lines: StageLine[], batch: number): Promise<number> {
+async function writeIndicators(tx: QueryRunner, ctx: RepoContext, stage: string, lines: StageLine[], batch: number, written: DayRange): Promise<number> {
   lines.sort((a, b) => a.day - b.day)
-  const stage = `qdb_indicator_stage_${process.pid}_${++stageSeq}`
   const defs = INDICATOR_COLUMNS.map((c) => `"${c}" numeric(${c === 'rsi' ? '8' : '18'},4)`).join(', ')
-  await tx.exec(`CREATE TEMP TABLE ${stage} (ticker varchar(20), region varchar(5), date date, timeframe varchar(10), ${defs}) ON COMMIT DROP`)
+  await prepareWrite(tx, ctx, { name: stage, columns: `ticker varchar(20), region varchar(5), date date, timeframe varchar(10), ${defs}` })
   const stored = INDICATOR_COLUMNS.map((c) => `o."${c}"`).join(', ')
   const fresh = INDICATOR_COLUMNS.map((c) => `s."${c}"`).join(', ')
   let updated = 0
@@ -102,10 +103,14 @@ async function writeIndicators(tx: QueryRunner, lines: StageLine[], batch: numbe
           AND (${stored}) IS DISTINCT FROM (${fresh})
         RETURNING 1)
       SELECT count(*)::int AS n FROM changed`)
-    updated += Number(row?.n ?? 0)
+    const n = Number(row?.n ?? 0)
+    if (n > 0) {
+      written.first = Math.min(written.first, part[0]!.day)
+      written.last = Math.max(written.last, part[part.length - 1]!.day)
+    }
+    updated += n
     await tx.exec(`TRUNCATE ${stage}`)
   }
-  await tx.exec(`DROP TABLE ${stage}`)
   return updated
 }
 
@@ -144,23 +149,31 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
   const fromDay = from === undefined ? Number.NEGATIVE_INFINITY : isoToDay(from)
   const result: RecomputeResult = { tickers: 0, bars: 0, updated: 0 }
 
-  for (let i = 0; i < tickers.length; i += TICKERS_PER_READ) {
-    const group = tickers.slice(i, i + TICKERS_PER_READ)
-    const params: unknown[] = [arrayLiteral(group), region, timeframe]
-    if (from) params.push(from, warmup)
-    const rows = await ctx.runner.queryArrays(readSql(from !== undefined), params)
-    const lines: StageLine[] = []
-    for (const row of rows) {
-      const days = toInt32(row[1])
-      const set = computeIndicators({ high: toFloat64(row[2]), low: toFloat64(row[3]), close: toFloat64(row[4]) })
-      let start = 0
-      while (start < days.length && (days[start] as number) < fromDay) start++
-      csvLines(String(row[0]), region, timeframe, days, set, start, lines)
-      result.bars += days.length - start
+  const written: DayRange = { first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY }
+  const stage = acquireStage('qdb_indicator_stage')
+  try {
+    for (let i = 0; i < tickers.length; i += TICKERS_PER_READ) {
+      const group = tickers.slice(i, i + TICKERS_PER_READ)
+      const params: unknown[] = [arrayLiteral(group), region, timeframe]
+      if (from) params.push(from, warmup)
+      const rows = await ctx.runner.queryArrays(readSql(from !== undefined), params)
+      const lines: StageLine[] = []
+      for (const row of rows) {
+        const days = toInt32(row[1])
+        const set = computeIndicators({ high: toFloat64(row[2]), low: toFloat64(row[3]), close: toFloat64(row[4]) })
+        let start = 0
+        while (start < days.length && (days[start] as number) < fromDay) start++
+        csvLines(String(row[0]), region, timeframe, days, set, start, lines)
+        result.bars += days.length - start
+      }
+      result.updated += await ctx.runner.transaction((tx) => writeIndicators(tx, ctx, stage.name, lines, WRITE_ROWS[ctx.runner.kind], written))
+      result.tickers += group.length
+      options.onProgress?.({ tickers: result.tickers, total: tickers.length })
     }
-    result.updated += await ctx.runner.transaction((tx) => writeIndicators(tx, lines, WRITE_ROWS[ctx.runner.kind]))
-    result.tickers += group.length
-    options.onProgress?.({ tickers: result.tickers, total: tickers.length })
+  } finally {
+    stage.release()
   }
+  // The daily summary averages RSI and ATR: bring it up to date where they changed (a backfill's history).
+  if (timeframe === 'daily' && result.updated > 0) await refreshSummaryAfterWrite(ctx, dayToIso(written.first), dayToIso(written.last))
   return result
 }

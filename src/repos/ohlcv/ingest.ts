@@ -6,6 +6,7 @@ import { checkOne, type RejectedRow } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { barsToCsv, columnsOf, shapeOf, type BarShape } from './csv.js'
 import { arrayLiteral } from '../../internal/sql-arrays.js'
+import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
 
 export interface OhlcvUpsertOptions {
   /** `'throw'` (default): one bad row rejects the call and nothing is written. `'skip'`: bad rows are returned, the rest written. */
@@ -50,8 +51,6 @@ const SQL_TYPE: Record<string, string> = {
 }
 const typeOf = (column: string): string => SQL_TYPE[column] ?? 'numeric(18,4)'
 const ALL_COLUMNS = columnsOf({ adjusted: true, indicators: true })
-
-let stageSeq = 0
 
 const optionsSchema = z.object({
   onInvalid: z.enum(['throw', 'skip']).optional(),
@@ -131,32 +130,40 @@ export async function upsertBars(
 
   // Bars are grouped by which optional columns they set, so that an update never blanks a value a bar left out.
   const groups = new Map<string, { shape: BarShape; bars: OhlcvBarInput[] }>()
+  let first: string | undefined
+  let last: string | undefined
   for (const { value } of valid) {
+    if ((value.timeframe ?? 'daily') === 'daily') {
+      if (first === undefined || value.date < first) first = value.date
+      if (last === undefined || value.date > last) last = value.date
+    }
     const shape = shapeOf(value)
     const key = `${shape.adjusted}/${shape.indicators}`
     const group = groups.get(key) ?? groups.set(key, { shape, bars: [] }).get(key)!
     group.bars.push(value)
   }
 
-  return ctx.runner.transaction(async (tx) => {
-    const stage = `qdb_ohlcv_stage_${process.pid}_${++stageSeq}`
-    if (strategy === 'copy') {
-      const defs = ALL_COLUMNS.map((c) => `"${c}" ${typeOf(c)}`).join(', ')
-      await tx.exec(`CREATE TEMP TABLE ${stage} (${defs}) ON COMMIT DROP`)
-    }
-    let written = 0
-    for (const { shape, bars: group } of groups.values()) {
-      const rows = strategy === 'values' ? Math.min(size, rowsPerStatement(columnsOf(shape).length, ctx.limits)) : size
-      for (const batch of chunks(group, rows)) {
-        const counts = await writeBatch(tx, strategy, stage, batch, shape)
-        result.inserted += counts.inserted
-        result.updated += counts.updated
-        written += batch.length
-        options.onProgress?.({ written, total: valid.length })
+  const stage = strategy === 'copy' ? acquireStage('qdb_ohlcv_stage') : undefined
+  try {
+    await ctx.runner.transaction(async (tx) => {
+      await prepareWrite(tx, ctx, stage && { name: stage.name, columns: ALL_COLUMNS.map((c) => `"${c}" ${typeOf(c)}`).join(', ') })
+      let written = 0
+      for (const { shape, bars: group } of groups.values()) {
+        const rows = strategy === 'values' ? Math.min(size, rowsPerStatement(columnsOf(shape).length, ctx.limits)) : size
+        for (const batch of chunks(group, rows)) {
+          const counts = await writeBatch(tx, strategy, stage?.name ?? '', batch, shape)
+          result.inserted += counts.inserted
+          result.updated += counts.updated
+          written += batch.length
+          options.onProgress?.({ written, total: valid.length })
+        }
       }
-    }
-    if (strategy === 'copy') await tx.exec(`DROP TABLE ${stage}`)
-    result.unchanged = valid.length - result.inserted - result.updated
-    return result
-  })
+    })
+  } finally {
+    stage?.release()
+  }
+  result.unchanged = valid.length - result.inserted - result.updated
+  // A backfill: the daily summary is brought up to date over the days written (see refreshSummaryAfterWrite).
+  if (first !== undefined && last !== undefined && result.inserted + result.updated > 0) await refreshSummaryAfterWrite(ctx, first, last)
+  return result
 }
