@@ -11,6 +11,7 @@ import { recomputeIndicators, type RecomputeOptions, type RecomputeResult } from
 import { upsertBars, type OhlcvUpsertOptions, type OhlcvUpsertResult } from './ohlcv/ingest.js'
 import { readPanel, type Panel, type PanelField, type PanelOptions } from './ohlcv/panel.js'
 import { refreshWaitingForScheduler } from '../internal/refresh.js'
+import { CachedRead, perRegions } from '../internal/fast-select.js'
 
 export type { OhlcvBarInput, IndicatorField } from '../validation/ohlcv.js'
 export { INDICATOR_FIELDS } from '../validation/ohlcv.js'
@@ -35,6 +36,14 @@ const BAR_SELECT = `SELECT ticker, region, date, timeframe, open, high, low, clo
   FROM ohlcv_data WHERE ticker = $1 AND region = $2 AND timeframe = $3`
 const LATEST_SQL = `${BAR_SELECT} ORDER BY date DESC LIMIT $4`
 const LATEST_SINCE_SQL = `${BAR_SELECT} AND date >= $5::date ORDER BY date DESC LIMIT $4`
+const RANGE_SQL = `${BAR_SELECT} AND date >= $4::date AND date <= $5::date ORDER BY date`
+const rangeInputSchemas = perRegions((regions) => z.object({
+  ticker: tickerCode, region: regionCode(regions), from: isoDate, to: isoDate, timeframe: timeframeSchema,
+}))
+const summaryInputSchemas = perRegions((regions) => z.object({
+  region: regionCode(regions), from: isoDate, to: isoDate, refresh: z.boolean().optional(),
+}))
+const summaryReads = new CachedRead<DailySummary>(ohlcvDailySummary)
 /** NUMERIC / BIGINT as drizzle's `mode: 'number'` columns decode them (text on the wire, or a number). */
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : typeof v === 'number' ? v : Number(v))
 /**
@@ -110,8 +119,8 @@ export class OhlcvRepo {
     // drizzle's generic row mapper and query building.
     const read = async (since?: string): Promise<Bar[]> => {
       const rows = since === undefined
-        ? await this.ctx.runner.queryArrays(LATEST_SQL, [ticker, region, timeframe, limit])
-        : await this.ctx.runner.queryArrays(LATEST_SINCE_SQL, [ticker, region, timeframe, limit, since])
+        ? await this.ctx.runner.queryArrays(LATEST_SQL, [ticker, region, timeframe, limit], { prepare: true })
+        : await this.ctx.runner.queryArrays(LATEST_SINCE_SQL, [ticker, region, timeframe, limit, since], { prepare: true })
       return rows.map(decodeBar)
     }
     // Without a date bound a hypertable query is planned over every chunk, which dominates on a long
@@ -131,13 +140,10 @@ export class OhlcvRepo {
    */
   async range(ticker: string, region: string, from: string, to: string, options: { timeframe?: string } = {}): Promise<Bar[]> {
     const { timeframe = 'daily' } = options
-    checkOne('ohlcv_data', { ticker, region, from, to, timeframe }, z.object({
-      ticker: tickerCode, region: regionCode(this.ctx.options.regions), from: isoDate, to: isoDate, timeframe: timeframeSchema,
-    }))
-    return mapErrors(this.ctx.runner.db.select().from(ohlcvData)
-      .where(and(eq(ohlcvData.ticker, ticker), eq(ohlcvData.region, region), eq(ohlcvData.timeframe, timeframe),
-        gte(ohlcvData.date, from), lte(ohlcvData.date, to)))
-      .orderBy(asc(ohlcvData.date)))
+    checkOne('ohlcv_data', { ticker, region, from, to, timeframe }, rangeInputSchemas(this.ctx.options.regions))
+    // As latest(): one prepared statement, rows decoded by position into what drizzle's select gave.
+    const rows = await this.ctx.runner.queryArrays(RANGE_SQL, [ticker, region, timeframe, from, to], { prepare: true })
+    return rows.map(decodeBar)
   }
 
   /**
@@ -189,14 +195,12 @@ export class OhlcvRepo {
    * @example `const days = await qdb.ohlcv.dailySummary({ region: 'KR', from: '2024-01-01', to: '2024-03-31', refresh: true })`
    */
   async dailySummary(options: { region: string; from: string; to: string; refresh?: boolean }): Promise<DailySummary[]> {
-    const { region, from, to } = checkOne('ohlcv_daily_summary', options, z.object({
-      region: regionCode(this.ctx.options.regions), from: isoDate, to: isoDate, refresh: z.boolean().optional(),
-    }))
+    const { region, from, to } = checkOne('ohlcv_daily_summary', options, summaryInputSchemas(this.ctx.options.regions))
     if (options.refresh) await this.refreshDailySummary({ from, to })
     const v = ohlcvDailySummary
-    return mapErrors(this.ctx.runner.db.select().from(v)
+    return summaryReads.run(this.ctx.runner, 'summary', () => this.ctx.runner.db.select().from(v)
       .where(and(eq(v.region, region), gte(v.day, from), lte(v.day, to)))
-      .orderBy(asc(v.day)))
+      .orderBy(asc(v.day)), [region, from, to])
   }
 
   /**

@@ -4,7 +4,7 @@ import type { Sql, TransactionSql } from 'postgres'
 import { QuantDbError } from '../../errors.js'
 import { isDatabaseError, toQuantDbError } from '../../errors-map.js'
 import * as schema from '../../schema/index.js'
-import type { Driver, QueryRunner, QuantDatabase, Row } from '../types.js'
+import type { Driver, QueryRunner, QuantDatabase, Row, StatementOptions } from '../types.js'
 import { openSocket, type SocketTarget } from './socket.js'
 
 export interface PostgresDriverOptions {
@@ -63,17 +63,17 @@ class PostgresRunner implements QueryRunner {
     protected readonly pool: Sql,
   ) {}
 
-  async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+  async query<T = Row>(text: string, params: readonly unknown[] = [], options?: StatementOptions): Promise<T[]> {
     try {
-      return (await this.sql.unsafe(text, wireParams(params))) as unknown as T[]
+      return (await this.sql.unsafe(text, wireParams(params), { prepare: options?.prepare === true })) as unknown as T[]
     } catch (error) {
       throw toQuantDbError(error)
     }
   }
 
-  async queryArrays(text: string, params: readonly unknown[] = []): Promise<unknown[][]> {
+  async queryArrays(text: string, params: readonly unknown[] = [], options?: StatementOptions): Promise<unknown[][]> {
     try {
-      return (await this.sql.unsafe(text, wireParams(params)).values()) as unknown as unknown[][]
+      return (await this.sql.unsafe(text, wireParams(params), { prepare: options?.prepare === true }).values()) as unknown as unknown[][]
     } catch (error) {
       throw toQuantDbError(error)
     }

@@ -58,19 +58,31 @@ interface StageLine { day: number; line: string }
 /** The days (epoch days) of the rows a recompute changed. */
 interface DayRange { first: number; last: number }
 
-/** The `(ticker, region, date, timeframe)` CSV lines carrying the 12 indicators, values rounded to 4 decimals. */
-function csvLines(ticker: string, region: string, timeframe: string, days: Int32Array, set: IndicatorSet, start: number, out: StageLine[]): void {
+/**
+ * The `(ticker, region, date, timeframe)` CSV lines carrying the 12 indicators, values rounded to 4
+ * decimals, for the bars whose stored indicators (`stored`, same order, NaN for NULL) differ from
+ * them: a re-run that changes nothing sends nothing. Both sides compare as the double nearest to a
+ * 4-decimal number (PostgreSQL's NUMERIC to float8 and JavaScript's Number() of the same decimal text
+ * round alike), so equal means the UPDATE would store the very same value.
+ */
+function csvLines(ticker: string, region: string, timeframe: string, days: Int32Array, set: IndicatorSet,
+  stored: readonly Float64Array[], start: number, out: StageLine[]): void {
   const series = INDICATOR_FIELDS.map((f) => set[f])
   const key = `"${ticker.replaceAll('"', '""')}","${region}"`
+  const texts = new Array<string>(series.length)
   for (let j = start; j < days.length; j++) {
-    const day = days[j] as number
-    let line = `${key},${dayToIso(day)},"${timeframe.replaceAll('"', '""')}"`
-    for (const s of series) {
-      const v = s[j] as number
+    let changed = false
+    for (let k = 0; k < series.length; k++) {
+      const v = series[k]![j] as number
       // NaN means "warm-up not complete": stored as NULL (an empty unquoted CSV field).
-      line += Number.isFinite(v) ? `,${v.toFixed(4)}` : ','
+      const text = Number.isFinite(v) ? v.toFixed(4) : ''
+      texts[k] = text
+      const old = stored[k]![j] as number
+      if (text === '' ? !Number.isNaN(old) : Number(text) !== old) changed = true
     }
-    out.push({ day, line })
+    if (!changed) continue
+    const day = days[j] as number
+    out.push({ day, line: `${key},${dayToIso(day)},"${timeframe.replaceAll('"', '""')}",${texts.join(',')}` })
   }
 }
 
@@ -117,7 +129,7 @@ async function writeIndicators(tx: QueryRunner, ctx: RepoContext, stage: string,
 /** One query for a group of tickers: per ticker, its days, highs, lows and closes (warm-up bars included). */
 function readSql(withFrom: boolean): string {
   const select = (where: string, tail: string) =>
-    `(SELECT date, high, low, close FROM ohlcv_data o
+    `(SELECT date, high, low, close, ${INDICATOR_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM ohlcv_data o
       WHERE o.ticker = t.ticker AND o.region = $2 AND o.timeframe = $3 AND ${where} ${tail})`
   const source = withFrom
     ? `${select('o.date < $4::date', 'ORDER BY o.date DESC LIMIT $5')} UNION ALL ${select('o.date >= $4::date', '')}`
@@ -125,7 +137,8 @@ function readSql(withFrom: boolean): string {
   return `SELECT t.ticker, w.* FROM unnest($1::varchar[]) AS t(ticker)
     CROSS JOIN LATERAL (
       SELECT array_agg(${epochDay('x.date')} ORDER BY x.date) AS days, array_agg(x.high::float8 ORDER BY x.date) AS high,
-        array_agg(x.low::float8 ORDER BY x.date) AS low, array_agg(x.close::float8 ORDER BY x.date) AS close
+        array_agg(x.low::float8 ORDER BY x.date) AS low, array_agg(x.close::float8 ORDER BY x.date) AS close,
+        ${INDICATOR_COLUMNS.map((c) => `array_agg(x."${c}"::float8 ORDER BY x.date) AS "${c}"`).join(', ')}
       FROM (${source}) x) w
     WHERE w.days IS NOT NULL`
 }
@@ -163,10 +176,12 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
         const set = computeIndicators({ high: toFloat64(row[2]), low: toFloat64(row[3]), close: toFloat64(row[4]) })
         let start = 0
         while (start < days.length && (days[start] as number) < fromDay) start++
-        csvLines(String(row[0]), region, timeframe, days, set, start, lines)
+        csvLines(String(row[0]), region, timeframe, days, set, INDICATOR_COLUMNS.map((_, k) => toFloat64(row[5 + k])), start, lines)
         result.bars += days.length - start
       }
-      result.updated += await ctx.runner.transaction((tx) => writeIndicators(tx, ctx, stage.name, lines, WRITE_ROWS[ctx.runner.kind], written))
+      if (lines.length > 0) {
+        result.updated += await ctx.runner.transaction((tx) => writeIndicators(tx, ctx, stage.name, lines, WRITE_ROWS[ctx.runner.kind], written))
+      }
       result.tickers += group.length
       options.onProgress?.({ tickers: result.tickers, total: tickers.length })
     }
