@@ -3,6 +3,8 @@ import { createQuantDb, QuantDbError, type QuantDb } from '../../src/index.js'
 import { syntheticMarket } from '../../src/synthetic/index.js'
 import { forEachTarget, type Target } from '../helpers/targets.js'
 import type { TestDb } from '../../src/testing/index.js'
+import { copyStraight, nothingStoredIn, spanOf } from '../../src/repos/ohlcv/direct-copy.js'
+import type { RepoContext } from '../../src/repos/context.js'
 
 // 6 tickers x 100 weekdays from 2021-01-04: five 1-month chunks, old enough to be compressed.
 const market = syntheticMarket({ seed: 5, tickers: 6, days: 100, start: '2021-01-04' })
@@ -31,6 +33,27 @@ async function limitedClient(target: Target, db: TestDb): Promise<{ client: Quan
 }
 
 forEachTarget('ohlcv writes on TimescaleDB', (target, db) => {
+  it('writes all-new bars straight by COPY, and leaves nothing behind when a key turns out stored', async () => {
+    const fresh = syntheticMarket({ seed: 21, tickers: 3, days: 5, regions: ['KR'], start: '2016-02-01' }).bars
+    const runner = (db().ohlcv as unknown as { ctx: RepoContext }).ctx.runner
+    expect(await nothingStoredIn(runner, spanOf(fresh))).toBe(true)
+    expect(await db().ohlcv.upsert(fresh)).toMatchObject({ inserted: fresh.length, updated: 0 })
+    expect(await nothingStoredIn(runner, spanOf(fresh))).toBe(false)
+    // A writer that stored one of the keys first: the COPY is refused, its savepoint rolled back, and
+    // the transaction goes on (here: one more statement in it succeeds).
+    const again = syntheticMarket({ seed: 21, tickers: 3, days: 6, regions: ['KR'], start: '2016-02-01' }).bars
+    const copied = await runner.transaction(async (tx) => {
+      const ok = await copyStraight(tx, [{ shape: { adjusted: true, indicators: false }, batch: again }], () => {})
+      await tx.query('SELECT 1')
+      return ok
+    })
+    expect(copied).toBe(false)
+    const [n] = await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM ohlcv_data WHERE date >= '2016-02-01' AND date < '2016-03-01'`)
+    expect(n!.n).toBe(fresh.length)
+    // Through upsert, the same bars merge: the 6th day is new, the rest unchanged.
+    expect(await db().ohlcv.upsert(again)).toMatchObject({ inserted: 3, updated: 0, unchanged: fresh.length })
+  })
+
   const notTimescale = !target.timescale
 
   it.skipIf(notTimescale)(`${notTimescale ? '(skipped: plain PostgreSQL has no compression) ' : ''}upserts and recomputes across every compressed chunk, whatever the server's decompression limit`, async () => {
@@ -50,7 +73,7 @@ forEachTarget('ohlcv writes on TimescaleDB', (target, db) => {
       const fresh = market.tickers.map((t) => ({ ...bars[0]!, ticker: t.ticker, region: t.region, date: '2021-01-02' }))
       const result = await client.ohlcv.upsert([...changed, ...fresh])
       expect(result).toMatchObject({ inserted: fresh.length, updated: bars.length, unchanged: 0 })
-      const [sum] = await db().query<{ n: number; close: string }>(`SELECT count(*)::int AS n, sum(close)::text AS close FROM ohlcv_data`)
+      const [sum] = await db().query<{ n: number; close: string }>(`SELECT count(*)::int AS n, sum(close)::text AS close FROM ohlcv_data WHERE date >= '2021-01-01'`)
       const expected = [...changed, ...fresh].reduce((s, b) => s + Math.round(b.close * 10_000), 0) / 10_000
       expect(sum!.n).toBe(bars.length + fresh.length)
       expect(Number(sum!.close)).toBeCloseTo(expected, 4)
@@ -85,7 +108,8 @@ forEachTarget('ohlcv writes on TimescaleDB', (target, db) => {
       const tickers = market.tickers.filter((t) => t.region === region).map((t) => t.ticker)
       await db().exec('SELECT pg_stat_statements_reset()')
       for (let i = 0; i < 6; i++) {
-        await client.ohlcv.upsert(bars.map((b) => ({ ...b, volume: b.volume + i })))
+        // New closes each time, so that every recompute has indicators to write.
+        await client.ohlcv.upsert(bars.map((b) => ({ ...b, high: b.high + 10 + i, close: b.close + 10 + i })))
         await client.ohlcv.recomputeIndicators({ region, tickers })
       }
       const rows = await db().query<{ query: string; calls: number }>(

@@ -121,7 +121,8 @@ async function writeIndicators(tx: QueryRunner, ctx: RepoContext, stage: string,
       written.last = Math.max(written.last, part[part.length - 1]!.day)
     }
     updated += n
-    await tx.exec(`TRUNCATE ${stage}`)
+    // The commit empties the stage (ON COMMIT DELETE ROWS): the last batch of a top-level call skips the round trip.
+    if (i + batch < lines.length || ctx.runner.inTransaction) await tx.exec(`TRUNCATE ${stage}`)
   }
   return updated
 }

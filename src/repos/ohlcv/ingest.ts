@@ -7,6 +7,7 @@ import type { RepoContext } from '../context.js'
 import { barsToCsv, columnsOf, shapeOf, type BarShape } from './csv.js'
 import { arrayLiteral } from '../../internal/sql-arrays.js'
 import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
+import { copyStraight, nothingStoredIn, spanOf } from './direct-copy.js'
 
 export interface OhlcvUpsertOptions {
   /** `'throw'` (default): one bad row rejects the call and nothing is written. `'skip'`: bad rows are returned, the rest written. */
@@ -88,7 +89,7 @@ function valueOf(b: OhlcvBarInput, column: string): unknown {
 
 interface Counts { inserted: number; updated: number }
 
-async function writeBatch(tx: QueryRunner, strategy: IngestStrategy, stage: string, bars: readonly OhlcvBarInput[], shape: BarShape): Promise<Counts> {
+async function writeBatch(tx: QueryRunner, strategy: IngestStrategy, stage: string, bars: readonly OhlcvBarInput[], shape: BarShape, emptyAfter: boolean): Promise<Counts> {
   const columns = columnsOf(shape)
   let rows: { inserted: number; updated: number }[]
   if (strategy === 'copy') {
@@ -96,7 +97,8 @@ async function writeBatch(tx: QueryRunner, strategy: IngestStrategy, stage: stri
     // Key order: concurrent ingests of overlapping bars lock rows in the same order (no deadlock).
     const select = `SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM ${stage} ORDER BY ticker, region, date, timeframe`
     rows = await tx.query(mergeSql(columns, select))
-    await tx.exec(`TRUNCATE ${stage}`)
+    // The commit empties the stage (ON COMMIT DELETE ROWS): the last batch of a top-level call skips the round trip.
+    if (emptyAfter) await tx.exec(`TRUNCATE ${stage}`)
   } else if (strategy === 'unnest') {
     const arrays = columns.map((c) => arrayLiteral(bars.map((b) => valueOf(b, c))))
     const source = `SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${typeOf(c)}[]`).join(', ')})`
@@ -147,16 +149,31 @@ export async function upsertBars(
   try {
     await ctx.runner.transaction(async (tx) => {
       await prepareWrite(tx, ctx, stage && { name: stage.name, columns: ALL_COLUMNS.map((c) => `"${c}" ${typeOf(c)}`).join(', ') })
-      let written = 0
+      const batches: { shape: BarShape; batch: OhlcvBarInput[] }[] = []
       for (const { shape, bars: group } of groups.values()) {
         const rows = strategy === 'values' ? Math.min(size, rowsPerStatement(columnsOf(shape).length, ctx.limits)) : size
-        for (const batch of chunks(group, rows)) {
-          const counts = await writeBatch(tx, strategy, stage?.name ?? '', batch, shape)
-          result.inserted += counts.inserted
-          result.updated += counts.updated
-          written += batch.length
+        for (const batch of chunks(group, rows)) batches.push({ shape, batch })
+      }
+      let written = 0
+      // All new (a day's bars, a backfill): COPY straight into the table, the merge's result without it.
+      if (strategy === 'copy' && await nothingStoredIn(tx, spanOf(valid.map((v) => v.value)))) {
+        const done = await copyStraight(tx, batches, (n) => {
+          written += n
           options.onProgress?.({ written, total: valid.length })
+        })
+        if (done) {
+          result.inserted = valid.length
+          return
         }
+        written = 0
+      }
+      for (const [i, { shape, batch }] of batches.entries()) {
+        const emptyAfter = i < batches.length - 1 || ctx.runner.inTransaction
+        const counts = await writeBatch(tx, strategy, stage?.name ?? '', batch, shape, emptyAfter)
+        result.inserted += counts.inserted
+        result.updated += counts.updated
+        written += batch.length
+        options.onProgress?.({ written, total: valid.length })
       }
     })
   } finally {
