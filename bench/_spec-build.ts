@@ -172,3 +172,30 @@ export async function build(admin: string, spec: BuildSpec): Promise<BuildFigure
 }
 
 export type { QuantDb }
+
+/**
+ * What compression really saves: the compressed chunks' rows copied into a fresh plain table with
+ * the hypertable's indexes (no dead rows, no free space: the size the same data takes when loaded
+ * once), against what the compressed chunks take now. TimescaleDB's own "before" is the chunks'
+ * size when they were compressed, dead rows of earlier rewrites (a full recompute) included.
+ */
+export async function trueCompression(url: string): Promise<{ freshBytes: number; compressedBytes: number; reportedBefore: number; rows: number }> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  try {
+    const [edge] = await sql`SELECT max(range_end)::text AS edge FROM timescaledb_information.chunks
+      WHERE hypertable_name = 'ohlcv_data' AND is_compressed`
+    await sql`DROP TABLE IF EXISTS bench_fresh`
+    await sql.unsafe(`CREATE TABLE bench_fresh AS SELECT * FROM ohlcv_data WHERE date < $1::date`, [edge!['edge']])
+    const indexes = await sql`SELECT indexdef FROM pg_indexes WHERE tablename = 'ohlcv_data' AND schemaname = 'public'`
+    for (const [i, r] of indexes.entries()) {
+      await sql.unsafe(String(r['indexdef']).replace(/INDEX \S+ ON public\.ohlcv_data/, `INDEX bench_fresh_${i} ON bench_fresh`))
+    }
+    const [f] = await sql`SELECT pg_total_relation_size('bench_fresh')::float8 AS bytes, (SELECT count(*) FROM bench_fresh)::int AS rows`
+    const [c] = await sql`SELECT after_compression_total_bytes::float8 AS after, before_compression_total_bytes::float8 AS before
+      FROM hypertable_compression_stats('ohlcv_data')`
+    await sql`DROP TABLE bench_fresh`
+    return { freshBytes: Number(f!['bytes']), compressedBytes: Number(c!['after']), reportedBefore: Number(c!['before']), rows: Number(f!['rows']) }
+  } finally {
+    await sql.end()
+  }
+}

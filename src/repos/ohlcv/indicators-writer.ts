@@ -60,7 +60,7 @@ interface DayRange { first: number; last: number }
 
 /**
  * The `(ticker, region, date, timeframe)` CSV lines carrying the 12 indicators, values rounded to 4
- * decimals, for the bars whose stored indicators (`stored`, same order, NaN for NULL) differ from
+ * decimals, for the bars whose stored indicators (`stored`, same order, from `start` on, NaN for NULL) differ from
  * them: a re-run that changes nothing sends nothing. Both sides compare as the double nearest to a
  * 4-decimal number (PostgreSQL's NUMERIC to float8 and JavaScript's Number() of the same decimal text
  * round alike), so equal means the UPDATE would store the very same value.
@@ -77,7 +77,7 @@ function csvLines(ticker: string, region: string, timeframe: string, days: Int32
       // NaN means "warm-up not complete": stored as NULL (an empty unquoted CSV field).
       const text = Number.isFinite(v) ? v.toFixed(4) : ''
       texts[k] = text
-      const old = stored[k]![j] as number
+      const old = stored[k]![j - start] as number
       if (text === '' ? !Number.isNaN(old) : Number(text) !== old) changed = true
     }
     if (!changed) continue
@@ -139,7 +139,7 @@ function readSql(withFrom: boolean): string {
     CROSS JOIN LATERAL (
       SELECT array_agg(${epochDay('x.date')} ORDER BY x.date) AS days, array_agg(x.high::float8 ORDER BY x.date) AS high,
         array_agg(x.low::float8 ORDER BY x.date) AS low, array_agg(x.close::float8 ORDER BY x.date) AS close,
-        ${INDICATOR_COLUMNS.map((c) => `array_agg(x."${c}"::float8 ORDER BY x.date) AS "${c}"`).join(', ')}
+        ${INDICATOR_COLUMNS.map((c) => `array_agg(x."${c}"::float8 ORDER BY x.date)${withFrom ? ' FILTER (WHERE x.date >= $4::date)' : ''} AS "${c}"`).join(', ')}
       FROM (${source}) x) w
     WHERE w.days IS NOT NULL`
 }
