@@ -145,6 +145,41 @@ function readSql(withFrom: boolean): string {
 }
 
 /**
+ * The same rows as `readSql(true)` for a recent `from` (the daily run), read in one scan of a date
+ * window instead of one backwards index walk per ticker: the window (from − 1.5 × warmup − 30 days)
+ * holds `warmup` bars before `from` of every ticker traded on most days, and each ticker's warm-up
+ * is then cut to exactly its last `warmup` bars, so the input of the computation is the same. A
+ * ticker with fewer bars in the window (a new listing, long suspensions) is read the exact way.
+ */
+async function readWindowed(runner: QueryRunner, group: readonly string[], region: string, timeframe: string,
+  from: string, warmup: number): Promise<unknown[][]> {
+  const cutoff = dayToIso(isoToDay(from) - Math.ceil(warmup * 1.5) - 30)
+  const rows = await runner.queryArrays(`SELECT x.ticker,
+      array_agg(${epochDay('x.date')} ORDER BY x.date) AS days, array_agg(x.high::float8 ORDER BY x.date) AS high,
+      array_agg(x.low::float8 ORDER BY x.date) AS low, array_agg(x.close::float8 ORDER BY x.date) AS close,
+      ${INDICATOR_COLUMNS.map((c) => `array_agg(x."${c}"::float8 ORDER BY x.date) FILTER (WHERE x.date >= $4::date) AS "${c}"`).join(', ')}
+    FROM ohlcv_data x
+    WHERE x.ticker = ANY($1::varchar[]) AND x.region = $2 AND x.timeframe = $3 AND x.date >= $5::date
+    GROUP BY x.ticker`, [arrayLiteral(group), region, timeframe, from, cutoff], { prepare: true })
+  const fromDay = isoToDay(from)
+  const out: unknown[][] = []
+  const exact: string[] = []
+  for (const row of rows) {
+    const days = row[1] as ArrayLike<number | string>
+    let before = 0
+    while (before < days.length && Number(days[before]) < fromDay) before++
+    if (before < warmup) {
+      exact.push(String(row[0]))
+      continue
+    }
+    const cut = before - warmup
+    out.push([row[0], ...[1, 2, 3, 4].map((k) => Array.from(row[k] as ArrayLike<unknown>).slice(cut)), ...row.slice(5)])
+  }
+  if (exact.length > 0) out.push(...await runner.queryArrays(readSql(true), [arrayLiteral(exact), region, timeframe, from, warmup]))
+  return out
+}
+
+/**
  * Recomputes and stores the indicator columns (see `OhlcvRepo.recomputeIndicators`): per group of
  * tickers, one read of their bars as arrays, `computeIndicators`, then a bulk UPDATE from a COPY-filled
  * staging table, in one transaction per group.
@@ -168,9 +203,9 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
   try {
     for (let i = 0; i < tickers.length; i += TICKERS_PER_READ) {
       const group = tickers.slice(i, i + TICKERS_PER_READ)
-      const params: unknown[] = [arrayLiteral(group), region, timeframe]
-      if (from) params.push(from, warmup)
-      const rows = await ctx.runner.queryArrays(readSql(from !== undefined), params)
+      const rows = from === undefined
+        ? await ctx.runner.queryArrays(readSql(false), [arrayLiteral(group), region, timeframe])
+        : await readWindowed(ctx.runner, group, region, timeframe, from, warmup)
       const lines: StageLine[] = []
       for (const row of rows) {
         const days = toInt32(row[1])
