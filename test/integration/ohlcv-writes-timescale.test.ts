@@ -56,6 +56,17 @@ forEachTarget('ohlcv writes on TimescaleDB', (target, db) => {
 
   const notTimescale = !target.timescale
 
+  it('two services sending the same new bars at once: each bar stored once, the second call counts them unchanged', async () => {
+    const same = syntheticMarket({ seed: 31, tickers: 40, days: 3, regions: ['KR'], start: '2015-06-01' }).bars
+    // On a server both may find nothing stored and COPY; the later one then meets the first's keys
+    // (23505), and its call is merged again from the start. Embedded, the calls run one after the other.
+    const results = await Promise.all([db().ohlcv.upsert(same), db().ohlcv.upsert(same)])
+    expect(results.map((r) => r.inserted).sort()).toEqual([0, same.length])
+    expect(results.map((r) => r.unchanged).sort()).toEqual([0, same.length])
+    const [n] = await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM ohlcv_data WHERE date >= '2015-06-01' AND date < '2015-07-01'`)
+    expect(n!.n).toBe(same.length)
+  })
+
   it.skipIf(notTimescale)(`${notTimescale ? '(skipped: plain PostgreSQL has no compression) ' : ''}upserts and recomputes across every compressed chunk, whatever the server's decompression limit`, async () => {
     await db().ohlcv.upsert(bars)
     expect(await db().ops.compress('ohlcv_data', '1 day')).toBeGreaterThanOrEqual(5)

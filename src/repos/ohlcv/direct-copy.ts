@@ -22,10 +22,12 @@ export function spanOf(bars: readonly OhlcvBarInput[]): BarSpan {
  * new (a day's ingest, a backfill of history not yet there). One indexed probe, usually in a single
  * recent chunk (or none).
  */
-export async function nothingStoredIn(tx: QueryRunner, span: BarSpan): Promise<boolean> {
+export async function nothingStoredIn(tx: QueryRunner, span: BarSpan, liftDecompressionLimit = false): Promise<boolean> {
+  // With TimescaleDB the same round trip lifts the decompression limit for the transaction (see prepareWrite).
+  const lift = liftDecompressionLimit ? `, set_config('timescaledb.max_tuples_decompressed_per_dml_transaction', '0', true)` : ''
   const [row] = await tx.queryArrays(
     `SELECT EXISTS (SELECT 1 FROM ohlcv_data WHERE ticker = ANY($1::varchar[]) AND region = ANY($2::varchar[])
-       AND date >= $3::date AND date <= $4::date)`,
+       AND date >= $3::date AND date <= $4::date)${lift}`,
     [arrayLiteral([...span.tickers]), arrayLiteral([...span.regions]), span.from, span.to], { prepare: true })
   return row?.[0] === false
 }

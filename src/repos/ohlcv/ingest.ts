@@ -145,39 +145,61 @@ export async function upsertBars(
     group.bars.push(value)
   }
 
-  const stage = strategy === 'copy' ? acquireStage('qdb_ohlcv_stage') : undefined
-  try {
-    await ctx.runner.transaction(async (tx) => {
-      await prepareWrite(tx, ctx, stage && { name: stage.name, columns: ALL_COLUMNS.map((c) => `"${c}" ${typeOf(c)}`).join(', ') })
-      const batches: { shape: BarShape; batch: OhlcvBarInput[] }[] = []
-      for (const { shape, bars: group } of groups.values()) {
-        const rows = strategy === 'values' ? Math.min(size, rowsPerStatement(columnsOf(shape).length, ctx.limits)) : size
-        for (const batch of chunks(group, rows)) batches.push({ shape, batch })
-      }
-      let written = 0
-      // All new (a day's bars, a backfill): COPY straight into the table, the merge's result without it.
-      if (strategy === 'copy' && await nothingStoredIn(tx, spanOf(valid.map((v) => v.value)))) {
-        const done = await copyStraight(tx, batches, (n) => {
-          written += n
-          options.onProgress?.({ written, total: valid.length })
-        })
-        if (done) {
-          result.inserted = valid.length
-          return
-        }
+  const batches: { shape: BarShape; batch: OhlcvBarInput[] }[] = []
+  for (const { shape, bars: group } of groups.values()) {
+    const rows = strategy === 'values' ? Math.min(size, rowsPerStatement(columnsOf(shape).length, ctx.limits)) : size
+    for (const batch of chunks(group, rows)) batches.push({ shape, batch })
+  }
+  const nested = ctx.runner.inTransaction
+  let written = 0
+  const progress = (n: number) => {
+    written += n
+    options.onProgress?.({ written, total: valid.length })
+  }
+  // Set while COPYing straight into the table: a 23505 then means a concurrent writer stored a key first.
+  let copyingStraight = false
+
+  const write = (tryStraight: boolean) => ctx.runner.transaction(async (tx) => {
+    // All new (a day's bars, a backfill): COPY straight into the table, the merge's result without
+    // staging or merging. The probe also lifts the decompression limit for the transaction.
+    if (tryStraight && await nothingStoredIn(tx, spanOf(valid.map((v) => v.value)), ctx.capabilities.timescale)) {
+      if (nested) {
+        // Inside the caller's transaction, in a savepoint: a refusal leaves it usable, and we merge.
+        if (await copyStraight(tx, batches, progress)) return void (result.inserted = valid.length)
         written = 0
+      } else {
+        copyingStraight = true
+        for (const { shape, batch } of batches) {
+          await tx.copyCsv('ohlcv_data', columnsOf(shape), barsToCsv(batch, shape))
+          progress(batch.length)
+        }
+        copyingStraight = false
+        return void (result.inserted = valid.length)
       }
+    }
+    const stage = strategy === 'copy' ? acquireStage('qdb_ohlcv_stage') : undefined
+    try {
+      await prepareWrite(tx, ctx, stage && { name: stage.name, columns: ALL_COLUMNS.map((c) => `"${c}" ${typeOf(c)}`).join(', ') })
       for (const [i, { shape, batch }] of batches.entries()) {
-        const emptyAfter = i < batches.length - 1 || ctx.runner.inTransaction
+        const emptyAfter = i < batches.length - 1 || nested
         const counts = await writeBatch(tx, strategy, stage?.name ?? '', batch, shape, emptyAfter)
         result.inserted += counts.inserted
         result.updated += counts.updated
-        written += batch.length
-        options.onProgress?.({ written, total: valid.length })
+        progress(batch.length)
       }
-    })
-  } finally {
-    stage?.release()
+    } finally {
+      stage?.release()
+    }
+  })
+
+  try {
+    await write(strategy === 'copy')
+  } catch (error) {
+    if (!copyingStraight || (error as { code?: unknown }).code !== '23505') throw error
+    // The whole transaction was rolled back: merge instead, from the start.
+    copyingStraight = false
+    written = 0
+    await write(false)
   }
   result.unchanged = valid.length - result.inserted - result.updated
   // A backfill: the daily summary is brought up to date over the days written (see refreshSummaryAfterWrite).
