@@ -127,20 +127,44 @@ async function writeIndicators(tx: QueryRunner, ctx: RepoContext, stage: string,
   return updated
 }
 
+/**
+ * The arrays of a ticker's rows, fed in date order by a sorted subquery rather than one
+ * `ORDER BY date` per aggregate: PostgreSQL 15 sorts each ordered aggregate on its own (16 sorts of
+ * the same rows). Input order is what array_agg keeps in practice, not a guarantee of SQL: the days
+ * are checked increasing (`inDateOrder`) before anything is computed from them.
+ */
+function aggregates(from: string | undefined): string {
+  const filter = from === undefined ? '' : ` FILTER (WHERE x.date >= ${from}::date)`
+  return `array_agg(${epochDay('x.date')}) AS days, array_agg(x.high::float8) AS high,
+    array_agg(x.low::float8) AS low, array_agg(x.close::float8) AS close,
+    ${INDICATOR_COLUMNS.map((c) => `array_agg(x."${c}"::float8)${filter} AS "${c}"`).join(', ')}`
+}
+
+/** Throws unless the days are strictly increasing (see `aggregates`). */
+function inDateOrder(ticker: string, days: Int32Array): Int32Array {
+  for (let i = 1; i < days.length; i++) {
+    if ((days[i] as number) <= (days[i - 1] as number)) throw new Error(`recomputeIndicators: bars of ${ticker} not read in date order`)
+  }
+  return days
+}
+
+const STORED = INDICATOR_COLUMNS.map((c) => `"${c}"`).join(', ')
+const WITHOUT_STORED = INDICATOR_COLUMNS.map((c) => `NULL::numeric AS "${c}"`).join(', ')
+
 /** One query for a group of tickers: per ticker, its days, highs, lows and closes (warm-up bars included). */
 function readSql(withFrom: boolean): string {
-  const select = (where: string, tail: string) =>
-    `(SELECT date, high, low, close, ${INDICATOR_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM ohlcv_data o
+  // Warm-up bars are read without their stored indicators (never compared): on compressed chunks
+  // every column named is decompressed, and these twelve are most of the row.
+  const select = (where: string, tail: string, stored: boolean) =>
+    `(SELECT date, high, low, close, ${stored ? STORED : WITHOUT_STORED} FROM ohlcv_data o
       WHERE o.ticker = t.ticker AND o.region = $2 AND o.timeframe = $3 AND ${where} ${tail})`
   const source = withFrom
-    ? `${select('o.date < $4::date', 'ORDER BY o.date DESC LIMIT $5')} UNION ALL ${select('o.date >= $4::date', '')}`
-    : select('TRUE', '')
+    ? `${select('o.date < $4::date', 'ORDER BY o.date DESC LIMIT $5', false)} UNION ALL ${select('o.date >= $4::date', '', true)}`
+    : select('TRUE', '', true)
   return `SELECT t.ticker, w.* FROM unnest($1::varchar[]) AS t(ticker)
     CROSS JOIN LATERAL (
-      SELECT array_agg(${epochDay('x.date')} ORDER BY x.date) AS days, array_agg(x.high::float8 ORDER BY x.date) AS high,
-        array_agg(x.low::float8 ORDER BY x.date) AS low, array_agg(x.close::float8 ORDER BY x.date) AS close,
-        ${INDICATOR_COLUMNS.map((c) => `array_agg(x."${c}"::float8 ORDER BY x.date)${withFrom ? ' FILTER (WHERE x.date >= $4::date)' : ''} AS "${c}"`).join(', ')}
-      FROM (${source}) x) w
+      SELECT ${aggregates(withFrom ? '$4' : undefined)}
+      FROM (SELECT * FROM (${source}) s ORDER BY s.date) x) w
     WHERE w.days IS NOT NULL`
 }
 
@@ -154,12 +178,14 @@ function readSql(withFrom: boolean): string {
 async function readWindowed(runner: QueryRunner, group: readonly string[], region: string, timeframe: string,
   from: string, warmup: number): Promise<unknown[][]> {
   const cutoff = dayToIso(isoToDay(from) - Math.ceil(warmup * 1.5) - 30)
-  const rows = await runner.queryArrays(`SELECT x.ticker,
-      array_agg(${epochDay('x.date')} ORDER BY x.date) AS days, array_agg(x.high::float8 ORDER BY x.date) AS high,
-      array_agg(x.low::float8 ORDER BY x.date) AS low, array_agg(x.close::float8 ORDER BY x.date) AS close,
-      ${INDICATOR_COLUMNS.map((c) => `array_agg(x."${c}"::float8 ORDER BY x.date) FILTER (WHERE x.date >= $4::date) AS "${c}"`).join(', ')}
-    FROM ohlcv_data x
-    WHERE x.ticker = ANY($1::varchar[]) AND x.region = $2 AND x.timeframe = $3 AND x.date >= $5::date
+  const rows = await runner.queryArrays(`SELECT x.ticker, ${aggregates('$4')}
+    FROM (SELECT * FROM (
+      SELECT ticker, date, high, low, close, ${WITHOUT_STORED} FROM ohlcv_data
+      WHERE ticker = ANY($1::varchar[]) AND region = $2 AND timeframe = $3 AND date >= $5::date AND date < $4::date
+      UNION ALL
+      SELECT ticker, date, high, low, close, ${STORED} FROM ohlcv_data
+      WHERE ticker = ANY($1::varchar[]) AND region = $2 AND timeframe = $3 AND date >= $4::date) s
+      ORDER BY s.ticker, s.date) x
     GROUP BY x.ticker`, [arrayLiteral(group), region, timeframe, from, cutoff], { prepare: true })
   const fromDay = isoToDay(from)
   const out: unknown[][] = []
@@ -208,7 +234,7 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
         : await readWindowed(ctx.runner, group, region, timeframe, from, warmup)
       const lines: StageLine[] = []
       for (const row of rows) {
-        const days = toInt32(row[1])
+        const days = inDateOrder(String(row[0]), toInt32(row[1]))
         const set = computeIndicators({ high: toFloat64(row[2]), low: toFloat64(row[3]), close: toFloat64(row[4]) })
         let start = 0
         while (start < days.length && (days[start] as number) < fromDay) start++
