@@ -80,8 +80,10 @@ export class OhlcvRepo {
    * rejects the call with a ValidationError naming row and field and nothing is written; with
    * `onInvalid: 'skip'` bad bars are returned in `rejectedRows` and the rest is written.
    *
-   * One transaction (a savepoint inside `qdb.transaction`), fed by COPY through a staging table in
-   * batches, so any number of bars works; bars in compressed chunks are updated in place.
+   * One transaction (a savepoint inside `qdb.transaction`). Bars that are all new (no stored bar of
+   * these tickers in the call's days: a day's ingest, a backfill) are COPYed straight into the table;
+   * otherwise they go by COPY through a staging table and a merge, in batches, so any number of bars
+   * works; bars in any number of compressed chunks are updated in place.
    * Re-sent identical bars are counted `unchanged` and not rewritten; changed ones get a fresh
    * `last_updated`. `adjustedClose` left out keeps the stored value. Indicators are normally left to
    * `recomputeIndicators` (prices changed here make them stale until it runs); a bar may carry them
