@@ -8,12 +8,17 @@ import {
   topSignalsOptionsSchema, type FactorHistoryOptions, type FactorScoreInput, type FactorScoreKey, type FactorUpsertOptions,
   type MonthlyPerformanceOptions, type Signal, type TickerKey, type TopSignalsOptions,
 } from '../validation/factors.js'
-import { perRegions } from '../internal/schema-cache.js'
 import { checkOne, checkRows } from '../validation/validate.js'
 import type { WriteResult } from './write-result.js'
 import type { RepoContext } from './context.js'
 import { historyQuery, latestQuery, monthlyPerformanceQuery, topSignalsQuery } from './factors/queries.js'
 import { mergeScores } from './factors/upsert.js'
+import { refreshWaitingForScheduler } from '../internal/refresh.js'
+import { CachedRead, perRegions } from '../internal/fast-select.js'
+
+// The hot reads (topSignals, history): schemas built once per set of regions, statements cached and
+// prepared, rows decoded by position (src/internal/fast-select.ts; bench/spec-scale.ts).
+const scoreReads = new CachedRead<FactorScoreRow>(factorScores)
 
 export type {
   FactorHistoryOptions, FactorScoreInput, FactorScoreKey, FactorUpsertOptions, MonthlyPerformanceOptions, Signal, TickerKey,
@@ -108,7 +113,8 @@ export class FactorRepo {
    */
   async topSignals(options: TopSignalsOptions): Promise<FactorScore[]> {
     const o = checkOne('factor_scores', options, topSchema(this.ctx.options.regions))
-    return topSignalsQuery(this.ctx.runner.db, o)
+    const params = o.region === undefined ? [o.calculationDate, o.limit] : [o.calculationDate, o.region, o.limit]
+    return scoreReads.run(this.ctx.runner, `top:${o.signal}:${o.region !== undefined}`, () => topSignalsQuery(this.ctx.runner.db, o), params)
   }
 
   /**
@@ -141,8 +147,10 @@ export class FactorRepo {
    * @example `const year = await qdb.factors.history({ ticker: '005930', region: 'KR', from: '2024-01-01', to: '2024-12-31' })`
    */
   async history(options: FactorHistoryOptions): Promise<FactorScore[]> {
-    const o = checkOne('factor_scores', options, historySchema(this.ctx.options.regions))
-    return historyQuery(this.ctx.runner.db, o.ticker, o.region, o.from, o.to)
+    const { ticker, region, from, to } = checkOne('factor_scores', options, historySchema(this.ctx.options.regions))
+    const params = [ticker, region, ...(from === undefined ? [] : [from]), ...(to === undefined ? [] : [to])]
+    return scoreReads.run(this.ctx.runner, `history:${from !== undefined}:${to !== undefined}`,
+      () => historyQuery(this.ctx.runner.db, ticker, region, from, to), params)
   }
 
   /**
@@ -169,7 +177,7 @@ export class FactorRepo {
   async refreshMonthlyPerformance(): Promise<boolean> {
     if (this.ctx.capabilities.timescale) {
       if (this.ctx.runner.inTransaction) return false
-      await this.ctx.runner.exec(`CALL refresh_continuous_aggregate('factor_monthly_performance', NULL, NULL)`)
+      await refreshWaitingForScheduler(this.ctx, `CALL refresh_continuous_aggregate('factor_monthly_performance', NULL, NULL)`)
     } else {
       await this.ctx.runner.exec('REFRESH MATERIALIZED VIEW factor_monthly_performance')
     }

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import '../helpers/global-setup.js'
 import { createQuantDb, type QuantDb } from '../../src/index.js'
 import { resolveOptions } from '../../src/options.js'
 import { createTestDb, type TestDb } from '../../src/testing/index.js'
+import { adminUrlOf, skipReason, TARGETS } from '../helpers/targets.js'
 
 describe('option resolution: option, then environment, then default', () => {
   it('takes the option first, the environment second, the default last', () => {
@@ -14,12 +15,13 @@ describe('option resolution: option, then environment, then default', () => {
   })
 })
 
-const serverAvailable = (): boolean => inject('serverAvailable')
+const server = TARGETS.find((t) => t.name === 'server')!
+const skip = skipReason(server)
 
-describe.skipIf(!serverAvailable())('server connection options (skipped without a PostgreSQL server at 127.0.0.1:5432)', () => {
+describe.skipIf(skip !== null)(`server connection options${skip === null ? '' : ` (skipped: ${skip})`}`, () => {
   let base: TestDb
   const opened: QuantDb[] = []
-  beforeAll(async () => { base = await createTestDb({ mode: 'postgres' }) })
+  beforeAll(async () => { base = await createTestDb({ mode: 'postgres', adminUrl: adminUrlOf(server)! }) })
   afterAll(async () => {
     for (const q of opened) await q.close()
     await base.close()

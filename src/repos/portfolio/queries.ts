@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, lte, type SQL } from 'drizzle-orm'
-import { perRegions } from '../../internal/schema-cache.js'
+import { perRegions } from '../../internal/fast-select.js'
 import { portfolio, trades } from '../../schema/index.js'
 import type { TickerKey } from '../../validation/factors.js'
 import {
@@ -10,6 +10,7 @@ import { checkOne } from '../../validation/validate.js'
 import { z } from 'zod'
 import type { RepoContext } from '../context.js'
 import type { Position, Trade } from './types.js'
+import { CachedRead } from '../../internal/fast-select.js'
 
 export type { PositionListOptions, TradeListOptions }
 
@@ -17,11 +18,16 @@ const positionsSchema = perRegions(positionListSchema)
 const tradesSchema = perRegions(tradeListSchema)
 const tickerKeySchema = perRegions((regions) => z.object({ ticker: tickerCode, region: regionCode(regions) }).strict())
 
+const positionReads = new CachedRead<Position>(portfolio)
+
 /** Open positions, by ticker and region. */
 export async function listPositions(ctx: RepoContext, options: PositionListOptions = {}): Promise<Position[]> {
   const { region } = checkOne('portfolio', options, positionsSchema(ctx.options.regions))
   const where = region === undefined ? undefined : eq(portfolio.region, region)
-  return ctx.runner.db.select().from(portfolio).where(where).orderBy(asc(portfolio.ticker), asc(portfolio.region))
+  // A hot read: the statement cached and prepared, rows decoded by position (src/internal/fast-select.ts).
+  return positionReads.run(ctx.runner, `positions:${region !== undefined}`,
+    () => ctx.runner.db.select().from(portfolio).where(where).orderBy(asc(portfolio.ticker), asc(portfolio.region)),
+    region === undefined ? [] : [region])
 }
 
 /** One position, or undefined when nothing is held. */

@@ -5,7 +5,7 @@ import { portfolio } from '../../schema/index.js'
 import { checkMarkPrices, riskLimitsSchema, type MarkPrices, type RiskLimitsInput } from '../../validation/portfolio.js'
 import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
-import { perRegions } from '../../internal/schema-cache.js'
+import { perRegions } from '../../internal/fast-select.js'
 
 const limitsSchema = perRegions(riskLimitsSchema)
 import { decimal } from './decimal.js'
