@@ -115,7 +115,8 @@ forEachTarget('factors', (target, db) => {
     expect(await db().factors.upsert(rows)).toMatchObject({ inserted: 2, updated: 0 })
     const first = await db().factors.history({ ticker: 'IDEM1', region: 'KR' })
     const second = await db().factors.history({ ticker: 'IDEM2', region: 'KR' })
-    expect(await db().factors.upsert(rows)).toMatchObject({ inserted: 0, updated: 2 })
+    // Identical rows again: counted unchanged, not rewritten (last_updated kept).
+    expect(await db().factors.upsert(rows)).toMatchObject({ inserted: 0, updated: 0, unchanged: 2 })
     const strip = (xs: readonly Record<string, unknown>[]) => xs.map(({ lastUpdated: _, ...rest }) => rest)
     expect(strip(await db().factors.history({ ticker: 'IDEM1', region: 'KR' }))).toEqual(strip(first))
     expect(strip(await db().factors.history({ ticker: 'IDEM2', region: 'KR' }))).toEqual(strip(second))
@@ -169,6 +170,12 @@ forEachTarget('factors', (target, db) => {
       { signal: 'WATCH', n: 5000, total: sum(first.slice(6000)).toFixed(2) },
     ])
     expect(await db().factors.get({ ticker: 'X0999', region: 'KR', calculationDate: day(6) })).toMatchObject(changed[5999]!)
+    // The same rows again: unchanged, not rewritten (their last_updated stays), one of them changed: updated.
+    const stamp = async () => (await db().factors.get({ ticker: 'X0001', region: 'KR', calculationDate: day(7) })).lastUpdated
+    const before = await stamp()
+    const again = first.slice(6000).map((r, i) => (i === 0 ? { ...r, peRatio: 9.5 } : r))
+    expect(await db().factors.upsert(again)).toMatchObject({ inserted: 0, updated: 1, unchanged: 4999 })
+    expect(await stamp()).toEqual(before)
 
     // 10,001 rows whose last one names an unknown ticker: it sits alone in the last batch, and the
     // foreign key refusing it takes the earlier, already merged batches with it.
@@ -183,7 +190,8 @@ forEachTarget('factors', (target, db) => {
     await db().transaction(async (tx) => {
       await expect(tx.factors.upsert(refused)).rejects.toMatchObject({ reason: 'foreign_key_violation' })
       expect(await tx.factors.upsert(late.slice(0, 3000))).toMatchObject({ inserted: 3000, updated: 0 })
-      expect(await tx.factors.upsert(late.slice(2000, 6000))).toMatchObject({ inserted: 3000, updated: 1000 })
+      // The 1,000 rows sent again with the same values are counted unchanged and not rewritten.
+      expect(await tx.factors.upsert(late.slice(2000, 6000))).toMatchObject({ inserted: 3000, updated: 0, unchanged: 1000 })
     })
     expect(await lateCount()).toBe(6000)
     const [n] = await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM factor_scores WHERE ticker LIKE 'X%'`)
@@ -296,10 +304,10 @@ forEachTarget('factors', (target, db) => {
     }
     const result = await db().factors.upsert([
       scored('C1', 'KR', '2018-01-10', 90, 'BUY'), // existing, compressed
-      scored('C2', 'KR', '2018-01-11', 40, 'WATCH'), // existing, same values
+      scored('C2', 'KR', '2018-01-11', 40, 'WATCH'), // existing, same values: unchanged
       scored('C3', 'KR', '2018-01-10', 30, 'AVOID'), // new, into the compressed chunk
     ])
-    expect(result).toMatchObject({ inserted: 1, updated: 2 })
+    expect(result).toMatchObject({ inserted: 1, updated: 1, unchanged: 1 })
     expect((await db().factors.get({ ticker: 'C1', region: 'KR', calculationDate: '2018-01-10' })).totalScore).toBe(90)
     expect((await db().factors.get({ ticker: 'C3', region: 'KR', calculationDate: '2018-01-10' })).signal).toBe('AVOID')
   })

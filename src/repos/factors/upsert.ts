@@ -50,6 +50,10 @@ const KEY = new Set(['ticker', 'region', 'calculation_date'])
 // A row is one calculation: every column but the key is replaced, omitted fields included (the
 // validated row carries them as NULL), and last_updated is refreshed.
 const SET = COLUMNS.filter((c) => !KEY.has(c.name)).map((c) => `"${c.name}" = excluded."${c.name}"`).concat('last_updated = now()').join(', ')
+// A row sent again with the same values is left alone (not rewritten, `last_updated` kept): the
+// upsert then counts it `unchanged`, as ohlcv.upsert and tickers.upsert do.
+const VALUES = COLUMNS.filter((c) => !KEY.has(c.name))
+const DIFFERS = `(${VALUES.map((c) => `factor_scores."${c.name}"`).join(', ')}) IS DISTINCT FROM (${VALUES.map((c) => `excluded."${c.name}"`).join(', ')})`
 
 /**
  * Key order: concurrent upserts of overlapping rows lock them in the same order (no deadlock).
@@ -60,7 +64,7 @@ const MERGE = `WITH merged AS (
     INSERT INTO factor_scores (${COLUMN_LIST})
     SELECT * FROM unnest(${COLUMNS.map((c, i) => `$${i + 1}::${c.array}`).join(', ')}) AS s(${COLUMN_LIST})
     ORDER BY ticker, region, calculation_date
-    ON CONFLICT (ticker, region, calculation_date) DO UPDATE SET ${SET}
+    ON CONFLICT (ticker, region, calculation_date) DO UPDATE SET ${SET} WHERE ${DIFFERS}
     RETURNING (xmax = 0) AS inserted)
   SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM merged`
 
