@@ -1,5 +1,7 @@
 import { detectCapabilities, type Capabilities } from './capabilities.js'
-import type { Driver, QueryRunner, QuantDatabase, Row } from './drivers/types.js'
+import type { Driver, QueryRunner, QuantDatabase, Row, TransactionOptions } from './drivers/types.js'
+import { z } from 'zod'
+import { checkOne } from './validation/validate.js'
 import { defaultMigrationsFolder, runMigrations, type MigrationResult } from './migrate.js'
 import { backupEmbedded, backupServer, restoreServer, type BackupResult } from './ops/backup.js'
 import { Ops } from './ops/ops.js'
@@ -31,6 +33,8 @@ export interface QuantDb extends Repos {
   migrate(): Promise<MigrationResult>
   /**
    * Runs `fn` in one transaction with every repository bound to it; rolls back if `fn` throws.
+   * `options` set the isolation level and access mode (drizzle's names), e.g. a consistent read-only
+   * view of several reads: `{ isolationLevel: 'repeatable read', accessMode: 'read only' }`.
    * @example
    * ```ts
    * await qdb.transaction(async (tx) => {
@@ -39,7 +43,7 @@ export interface QuantDb extends Repos {
    * })
    * ```
    */
-  transaction<T>(fn: (tx: QuantDbTransaction) => Promise<T>): Promise<T>
+  transaction<T>(fn: (tx: QuantDbTransaction) => Promise<T>, options?: TransactionOptions): Promise<T>
   /**
    * Raw SQL (`$1` parameters); rows as objects, DATE/TIMESTAMP/NUMERIC as strings.
    * @example `const rows = await qdb.query<{ n: number }>('SELECT count(*)::int AS n FROM tickers WHERE region = $1', ['KR'])`
@@ -67,6 +71,11 @@ export interface QuantDb extends Repos {
    */
   close(): Promise<void>
 }
+
+const transactionOptionsSchema = z.object({
+  isolationLevel: z.enum(['read uncommitted', 'read committed', 'repeatable read', 'serializable']).optional(),
+  accessMode: z.enum(['read only', 'read write']).optional(),
+}).strict()
 
 async function openDriver(options: QuantDbOptions, resolved: ResolvedOptions): Promise<Driver> {
   if (options.url) {
@@ -129,14 +138,15 @@ class QuantDbClient implements QuantDb {
     return result
   }
 
-  transaction<T>(fn: (tx: QuantDbTransaction) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: QuantDbTransaction) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    const modes = options === undefined ? undefined : checkOne('transaction', options, transactionOptionsSchema)
     return this.driver.transaction((runner) =>
       fn({
         ...createRepos(this.context(runner)),
         db: runner.db,
         query: (text, params) => runner.query(text, params),
       }),
-    )
+    modes)
   }
 
   query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]> {

@@ -7,6 +7,24 @@ export type QuantDatabase = PgDatabase<PgQueryResultHKT, typeof schema>
 /** Which driver a database runs on: embedded PGlite, or postgres.js against a server. */
 export type DriverKind = 'embedded' | 'postgres'
 
+/**
+ * Options of a transaction, as drizzle names them: `qdb.transaction(fn, { isolationLevel: 'serializable' })`.
+ * PostgreSQL's default is `read committed`, `read write`.
+ */
+export interface TransactionOptions {
+  isolationLevel?: 'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable' | undefined
+  accessMode?: 'read only' | 'read write' | undefined
+}
+
+/** The SQL of validated transaction options, e.g. ' ISOLATION LEVEL SERIALIZABLE READ ONLY' ('' for none). @internal */
+export function transactionModes(options: TransactionOptions | undefined): string {
+  if (!options) return ''
+  const modes: string[] = []
+  if (options.isolationLevel !== undefined) modes.push(`ISOLATION LEVEL ${options.isolationLevel.toUpperCase()}`)
+  if (options.accessMode !== undefined) modes.push(options.accessMode.toUpperCase())
+  return modes.length === 0 ? '' : ` ${modes.join(' ')}`
+}
+
 /** A raw row of `qdb.query`: column name → value. */
 export type Row = Record<string, unknown>
 
@@ -39,8 +57,8 @@ export interface QueryRunner {
   exec(text: string): Promise<void>
   /** `COPY table (columns) FROM STDIN` with CSV text (no header, NULL as empty unquoted field). */
   copyCsv(table: string, columns: readonly string[], csv: string): Promise<void>
-  /** Runs `fn` in a transaction; inside one, in a savepoint. Rolls back when `fn` throws. */
-  transaction<T>(fn: (tx: QueryRunner) => Promise<T>): Promise<T>
+  /** Runs `fn` in a transaction; inside one, in a savepoint. Rolls back when `fn` throws. `options` only for a new transaction. */
+  transaction<T>(fn: (tx: QueryRunner) => Promise<T>, options?: TransactionOptions): Promise<T>
 }
 
 /** A connected database: a root runner that can be closed. @internal */

@@ -157,3 +157,22 @@ forEachTarget('transactions', (target, db) => {
     expect(await db().portfolio.findPosition({ ticker: 'TX_ALL', region: 'JP' })).toMatchObject({ currentPrice: 119, stopLossPrice: 120 })
   })
 })
+
+forEachTarget('transaction options', (_target, db) => {
+  it('takes drizzle\'s { isolationLevel, accessMode }: a read-only transaction refuses writes, the level is set', async () => {
+    const level = await db().transaction(async (tx) => {
+      const [row] = await tx.query<{ level: string; ro: string }>(
+        `SELECT current_setting('transaction_isolation') AS level, current_setting('transaction_read_only') AS ro`)
+      return row
+    }, { isolationLevel: 'serializable', accessMode: 'read only' })
+    expect(level).toEqual({ level: 'serializable', ro: 'on' })
+    const refused = await db().transaction((tx) => tx.tickers.upsert([{ ticker: 'RO1', region: 'KR' }]), { accessMode: 'read only' })
+      .catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(QuantDbError)
+    expect(await db().tickers.find({ ticker: 'RO1', region: 'KR' })).toBeUndefined()
+    // The default stays PostgreSQL's: read committed, read write.
+    const [dflt] = await db().transaction((tx) => tx.query<{ level: string }>(`SELECT current_setting('transaction_isolation') AS level`))
+    expect(dflt).toEqual({ level: 'read committed' })
+    await expect(db().transaction(async () => 1, { isolationLevel: 'snapshot' } as never)).rejects.toBeInstanceOf(ValidationError)
+  })
+})

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { QuantDbError } from '../../errors.js'
 import { isDatabaseError, toQuantDbError } from '../../errors-map.js'
 import * as schema from '../../schema/index.js'
-import type { Driver, QueryRunner, QuantDatabase, Row } from '../types.js'
+import { transactionModes, type Driver, type QueryRunner, type QuantDatabase, type Row, type TransactionOptions } from '../types.js'
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
 import { arrayQueryOptions, drizzleEmbedded, rawQueryOptions, type PgliteLike } from './session.js'
 
@@ -87,11 +87,17 @@ class EmbeddedRunner implements QueryRunner {
     }
   }
 
-  async transaction<T>(fn: (tx: QueryRunner) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: QueryRunner) => Promise<T>, options?: TransactionOptions): Promise<T> {
     if (this.inTransaction) return savepoint(this, fn)
     const root = this.client as unknown as { transaction<R>(f: (tx: PgliteTx) => Promise<R>): Promise<R> }
+    const modes = transactionModes(options)
     try {
-      return await root.transaction((tx) => fn(new EmbeddedRunner(tx, true)))
+      return await root.transaction(async (tx) => {
+        const runner = new EmbeddedRunner(tx, true)
+        // PGlite sends BEGIN itself; SET TRANSACTION as the first statement gives the same modes.
+        if (modes) await runner.exec(`SET TRANSACTION${modes}`)
+        return fn(runner)
+      })
     } catch (error) {
       throw isDatabaseError(error) ? toQuantDbError(error) : error
     }

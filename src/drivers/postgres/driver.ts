@@ -4,7 +4,7 @@ import type { Sql } from 'postgres'
 import { QuantDbError } from '../../errors.js'
 import { toQuantDbError } from '../../errors-map.js'
 import * as schema from '../../schema/index.js'
-import type { Driver, QueryRunner, QuantDatabase, Row, StatementOptions } from '../types.js'
+import { transactionModes, type Driver, type QueryRunner, type QuantDatabase, type Row, type StatementOptions, type TransactionOptions } from '../types.js'
 import { drizzlePostgres, type SessionRunner } from './session.js'
 import { openSocket, type SocketDiagnosis, type SocketTarget } from './socket.js'
 import { ConnectionWatch, Transaction } from './transaction.js'
@@ -134,9 +134,9 @@ class PostgresRunner implements QueryRunner, SessionRunner {
     return this.run((sql) => copyInto(sql, table, columns, csv))
   }
 
-  async transaction<T>(fn: (tx: PostgresRunner) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: PostgresRunner) => Promise<T>, options?: TransactionOptions): Promise<T> {
     if (this.tx) return this.savepoint(this.tx, fn)
-    const tx = await Transaction.begin(this.core.pool, this.core.watch, this.core.server)
+    const tx = await Transaction.begin(this.core.pool, this.core.watch, this.core.server, transactionModes(options))
     let result: T
     try {
       result = await fn(new PostgresRunner(this.core, tx))

@@ -55,7 +55,7 @@ export class Transaction {
   private constructor(readonly sql: ReservedSql, private readonly server: string) {}
 
   /** Reserves a connection and sends BEGIN on it. */
-  static async begin(pool: Sql, watch: ConnectionWatch, server: string): Promise<Transaction> {
+  static async begin(pool: Sql, watch: ConnectionWatch, server: string, modes = ''): Promise<Transaction> {
     let reserved: ReservedSql
     try {
       reserved = await pool.reserve()
@@ -70,7 +70,7 @@ export class Transaction {
       return true // postgres.js: the connection may take more queries
     }
     try {
-      await reserved.unsafe('BEGIN', [], { onexecute: learn } as never)
+      await reserved.unsafe(`BEGIN${modes}`, [], { onexecute: learn } as never)
     } catch (error) {
       const mapped = toQuantDbError(error)
       // A connection that failed is given up; one that merely refused BEGIN goes back to the pool.
