@@ -19,6 +19,8 @@ export interface PostgresDriverOptions {
   /** Seconds before an idle connection closes (default 30). */
   idleTimeout?: number | undefined
   applicationName?: string | undefined
+  /** `false` for transaction poolers (PgBouncer): unnamed statements only (default true). */
+  prepare?: boolean | undefined
 }
 
 type AnySql = Sql | TransactionSql
@@ -157,6 +159,7 @@ export async function openPostgres(options: PostgresDriverOptions): Promise<Driv
     connect_timeout: options.connectTimeout ?? 10,
     socket: (target: SocketTarget) => openSocket(target, options.connectTimeout ?? 10),
     idle_timeout: options.idleTimeout ?? 30,
+    ...(options.prepare === false ? { prepare: false } : {}),
     // The session time zone is a startup parameter, so every pooled connection gets it.
     connection: { TimeZone: options.timezone, application_name: options.applicationName ?? 'quant-db' },
     onnotice: () => {},
