@@ -8,6 +8,7 @@ import { resolveOptions, type QuantDbOptions, type ResolvedOptions } from './opt
 import type { RepoContext } from './repos/context.js'
 import { createRepos, type Repos } from './repos/create.js'
 import { openScale, type Scale } from './replicas/scale.js'
+import { preparedStatements } from './scale-options.js'
 import type { ReplicationStatus } from './replicas/status.js'
 
 /** The repositories and drizzle, bound to one transaction. */
@@ -85,7 +86,7 @@ async function openDriver(options: QuantDbOptions, resolved: ResolvedOptions): P
       idleTimeout: options.pool?.idleTimeout,
       ssl: options.ssl,
       connectTimeout: options.connectTimeout,
-      prepare: options.prepare,
+      prepare: preparedStatements(options),
     })
   }
   const { openEmbedded } = await import('./drivers/embedded/driver.js')

@@ -33,11 +33,19 @@ export interface ScaleOptions {
   readFrom?: 'replicas' | 'primary' | undefined
   /**
    * `false` for transaction poolers (PgBouncer `pool_mode = transaction` before 1.21): no named
-   * prepared statements, which a pooler would hand to another server connection. Default true.
+   * prepared statements, which a pooler would hand to another server connection. Default: true, or
+   * `QUANTDB_PREPARE=false` from the environment.
    */
   prepare?: boolean | undefined
   /** A direct URL to the primary that `migrate()` uses instead of `url` (e.g. when `url` is a pooler). */
   migrationUrl?: string | undefined
   /** Hooks around every repository call (see `@quant/db/metrics` for Prometheus). */
   instrument?: Instrumentation | readonly Instrumentation[] | undefined
+}
+
+/** `prepare`, then `QUANTDB_PREPARE=false` (for a whole deployment behind a pooler), then postgres.js's default. */
+export function preparedStatements(options: ScaleOptions, env: NodeJS.ProcessEnv = process.env): boolean | undefined {
+  if (options.prepare !== undefined) return options.prepare
+  const v = env['QUANTDB_PREPARE']?.trim().toLowerCase()
+  return v === 'false' || v === '0' || v === 'off' ? false : undefined
 }

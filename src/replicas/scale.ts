@@ -3,6 +3,7 @@ import { QuantDbError } from '../errors.js'
 import { emitter } from '../instrument.js'
 import type { QuantDbOptions, ResolvedOptions } from '../options.js'
 import type { Repos } from '../repos/create.js'
+import { preparedStatements } from '../scale-options.js'
 import { ReplicaSet } from './replica-set.js'
 import { routeRepos } from './route-calls.js'
 import { replicationStatus, type ReplicationStatus } from './status.js'
@@ -30,7 +31,7 @@ export async function openScale(primary: Driver, options: QuantDbOptions, resolv
     const { openPostgres } = await import('../drivers/postgres/driver.js')
     return openPostgres({
       url, timezone: resolved.timezone, max: max ?? options.pool?.max, idleTimeout: options.pool?.idleTimeout,
-      ssl: options.ssl, connectTimeout: options.connectTimeout, prepare: options.prepare,
+      ssl: options.ssl, connectTimeout: options.connectTimeout, prepare: preparedStatements(options),
     })
   }
   const set = urls.length > 0

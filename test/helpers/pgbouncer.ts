@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -61,6 +62,11 @@ export async function startPgBouncer(bin: string, serverUrl: string, port: numbe
     rmSync(dir, { recursive: true, force: true })
     throw new Error(`pgbouncer did not start: ${(error as Error).message}\n${log}`)
   }
+  // The daemon forks before it listens: wait until the port accepts.
+  for (let i = 0; !(await accepts(port)); i++) {
+    if (i === 100) throw new Error(`pgbouncer does not listen on 127.0.0.1:${port}: ${readFileSync(join(dir, 'pgbouncer.log'), 'utf8')}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
   return {
     port,
     through(url: string) {
@@ -78,4 +84,28 @@ export async function startPgBouncer(bin: string, serverUrl: string, port: numbe
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => { socket.destroy(); done(true) })
+    socket.on('error', () => done(false))
+  })
+}
+
+/**
+ * With QUANTDB_TEST_PGBOUNCER=1 (global setup): starts PgBouncer on 127.0.0.1:5507 (or
+ * QUANTDB_TEST_PGBOUNCER_PORT) in front of QUANTDB_TEST_URL and points QUANTDB_TEST_URL at it, with
+ * QUANTDB_PREPARE=false, for every test worker. Returns the teardown.
+ */
+export async function routeThroughPgBouncer(): Promise<(() => Promise<void>) | undefined> {
+  if (process.env['QUANTDB_TEST_PGBOUNCER'] !== '1') return undefined
+  const found = pgbouncerBinary()
+  if ('skip' in found) throw new Error(`QUANTDB_TEST_PGBOUNCER=1 but ${found.skip}`)
+  const server = process.env['QUANTDB_TEST_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  const bouncer = await startPgBouncer(found.bin, server, Number(process.env['QUANTDB_TEST_PGBOUNCER_PORT'] ?? 5507))
+  process.env['QUANTDB_TEST_URL'] = bouncer.through(server)
+  process.env['QUANTDB_PREPARE'] = 'false'
+  console.warn(`[tests] the server suite runs through PgBouncer (transaction mode) at 127.0.0.1:${bouncer.port}`)
+  return () => bouncer.stop()
 }
