@@ -105,7 +105,8 @@ class QuantDbClient implements QuantDb {
     capabilities: Capabilities,
     private readonly resolved: ResolvedOptions,
     private readonly migrationsFolder: string | undefined,
-    private readonly url: string | undefined,
+    // Not `url`: createTestDb() assigns a public `url` onto the client, which would shadow a field of that name.
+    private readonly toolsUrl: string | undefined,
     private readonly scale: Scale,
   ) {
     this.caps = capabilities
@@ -169,14 +170,14 @@ class QuantDbClient implements QuantDb {
 
   async backup(file: string): Promise<BackupResult> {
     if (this.driver.dumpDataDir) return backupEmbedded({ dumpDataDir: (c) => this.driver.dumpDataDir!(c) }, file)
-    return backupServer(this.url!, file)
+    return backupServer(this.toolsUrl!, file)
   }
 
   async restore(file: string): Promise<void> {
-    if (!this.url) {
+    if (!this.toolsUrl) {
       throw new QuantDbError('unsupported', 'An embedded database is restored by opening it: createQuantDb({ restoreFrom: file }).')
     }
-    await restoreServer(this.driver, this.url, file, this.caps.timescale)
+    await restoreServer(this.driver, this.toolsUrl, file, this.caps.timescale)
     this.caps = await detectCapabilities(this.driver)
   }
 
@@ -205,7 +206,8 @@ export async function createQuantDb(options: QuantDbOptions = {}): Promise<Quant
   try {
     const capabilities = await detectCapabilities(driver)
     const scale = await openScale(driver, options, resolved)
-    return new QuantDbClient(driver, capabilities, resolved, options.migrationsFolder, options.url, scale)
+    // pg_dump and pg_restore need a session of their own: the direct URL when `url` is a pooler.
+    return new QuantDbClient(driver, capabilities, resolved, options.migrationsFolder, options.migrationUrl ?? options.url, scale)
   } catch (error) {
     await driver.close().catch(() => {})
     throw error

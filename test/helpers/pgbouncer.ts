@@ -96,7 +96,8 @@ function accepts(port: number): Promise<boolean> {
 /**
  * With QUANTDB_TEST_PGBOUNCER=1 (global setup): starts PgBouncer on 127.0.0.1:5507 (or
  * QUANTDB_TEST_PGBOUNCER_PORT) in front of QUANTDB_TEST_URL and points QUANTDB_TEST_URL at it, with
- * QUANTDB_PREPARE=false, for every test worker. Returns the teardown.
+ * QUANTDB_PREPARE=false, for every test worker (QUANTDB_TEST_DIRECT_URL keeps the server's own URL for
+ * migrationUrl: pg_dump and pg_restore need a session). Returns the teardown.
  */
 export async function routeThroughPgBouncer(): Promise<(() => Promise<void>) | undefined> {
   if (process.env['QUANTDB_TEST_PGBOUNCER'] !== '1') return undefined
@@ -105,6 +106,7 @@ export async function routeThroughPgBouncer(): Promise<(() => Promise<void>) | u
   const server = process.env['QUANTDB_TEST_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
   const bouncer = await startPgBouncer(found.bin, server, Number(process.env['QUANTDB_TEST_PGBOUNCER_PORT'] ?? 5507))
   process.env['QUANTDB_TEST_URL'] = bouncer.through(server)
+  process.env['QUANTDB_TEST_DIRECT_URL'] = server // backup/restore (pg_dump, pg_restore) need a session of their own
   process.env['QUANTDB_PREPARE'] = 'false'
   console.warn(`[tests] the server suite runs through PgBouncer (transaction mode) at 127.0.0.1:${bouncer.port}`)
   return () => bouncer.stop()

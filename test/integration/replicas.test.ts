@@ -2,6 +2,7 @@ import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createQuantDb, type QuantDb } from '../../src/client.js'
 import type { CallEvent } from '../../src/instrument.js'
+import { createMetrics } from '../../src/metrics/index.js'
 import type { OhlcvBarInput } from '../../src/index.js'
 import { plainBinaries, startReplicatedPair, timescaleBinaries, type Binaries, type ReplicatedPair } from '../helpers/replication.js'
 
@@ -83,8 +84,16 @@ for (const flavour of FLAVOURS) {
       const status = await qdb.ops.replication()
       expect(status.standbys).toHaveLength(1)
       expect(status.standbys[0]).toMatchObject({ state: 'streaming', clientAddr: '127.0.0.1' })
-      expect(status.replicas[0]).toMatchObject({ index: 0, server: `127.0.0.1:${flavour.port + 1}/postgres`, reachable: true, inUse: true, lagSeconds: 0 })
+      expect(status.replicas[0]).toMatchObject({ index: 0, server: `127.0.0.1:${flavour.port + 1}/postgres`, reachable: true, inUse: true })
       expect(status.replicas[0]!.lastReplayedCommit).toBeInstanceOf(Date)
+      const metrics = createMetrics()
+      metrics.observe(qdb)
+      const text = await metrics.metrics()
+      expect(text).toContain(`quantdb_replica_in_use{replica="127.0.0.1:${flavour.port + 1}/postgres"} 1`)
+      // Caught up a moment ago; TimescaleDB's scheduler may have written since, so the lag is small, not 0.
+      const lag = Number(new RegExp(`^quantdb_replica_lag_seconds\\{replica="127.0.0.1:${flavour.port + 1}/postgres"\\} (\\S+)$`, 'm').exec(text)?.[1])
+      expect(lag).toBeGreaterThanOrEqual(0)
+      expect(lag).toBeLessThan(3600)
     })
 
     it('leaves a standby behind the lag limit out and reads from the primary', async () => {
