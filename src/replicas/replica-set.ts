@@ -86,7 +86,8 @@ export class ReplicaSet {
     const r = this.replicas[index]
     if (!r) return
     const why = error instanceof Error ? error.message : String(error)
-    if (r.excludedBecause === null) this.options.logger.warn?.(`Replica ${r.server} left out for ${this.retryMs / 1000} s: ${why}`)
+    // Once per outage: on the first failure, not again at every retry that fails.
+    if (!r.excludedBecause?.startsWith('unreachable')) this.options.logger.warn?.(`Replica ${r.server} left out for ${this.retryMs / 1000} s: ${why}`)
     r.excludedBecause = `unreachable: ${why}`
     r.retryAt = Date.now() + this.retryMs
   }

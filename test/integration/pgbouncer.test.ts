@@ -71,12 +71,23 @@ for (const server of SERVERS) {
       expect(qdb.capabilities.timescale).toBe(server.timescale)
     })
 
-    it('runs migrations on migrationUrl when the pooler is the url', async () => {
-      const c = await createQuantDb({ url: pooler.through(direct()), migrationUrl: direct(), prepare: false, logger: {} })
+    it('runs migrations on migrationUrl, not on the pooled url', async () => {
+      // A fresh database as migrationUrl: migrations land there, while the (migrated) pooled one is untouched.
+      const other = `${name}_direct`
+      await admin.unsafe(`CREATE DATABASE ${other}`)
+      const otherUrl = Object.assign(new URL(server.admin), { pathname: `/${other}` }).toString()
+      const c = await createQuantDb({ url: pooler.through(direct()), migrationUrl: otherUrl, prepare: false, logger: {} })
       try {
-        expect((await c.migrate()).applied).toEqual([])
+        expect((await c.migrate()).applied.length).toBeGreaterThan(0)
+        const check = await createQuantDb({ url: otherUrl, logger: {} })
+        try {
+          expect((await check.query<{ n: number }>('SELECT count(*)::int AS n FROM tickers'))[0]!.n).toBe(0)
+        } finally {
+          await check.close()
+        }
       } finally {
         await c.close()
+        await admin.unsafe(`DROP DATABASE IF EXISTS ${other} WITH (FORCE)`)
       }
     })
 

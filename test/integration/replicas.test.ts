@@ -155,11 +155,16 @@ for (const flavour of FLAVOURS) {
         expect(status.replicas[0]).toMatchObject({ reachable: false, inUse: false })
         expect(status.replicas[0]!.excludedBecause).toMatch(/^unreachable/)
         expect(qdb.capabilities.replicas).toBe(0)
-        // A client opened while its replica is down opens all the same, and reads from the primary.
-        const later = await createQuantDb({ url: pair.primaryUrl, replicas: [pair.standbyUrl], logger: {}, connectTimeout: 2 })
+        // A client opened while its replica is down opens all the same, reads from the primary, and says
+        // why in a warning that names the replica without its password.
+        const warnings: string[] = []
+        const withSecret = Object.assign(new URL(pair.standbyUrl), { password: 'sekret-pw' }).toString()
+        const later = await createQuantDb({ url: pair.primaryUrl, replicas: [withSecret], logger: { warn: (m) => warnings.push(m) }, connectTimeout: 2 })
         try {
           expect(later.capabilities.replicas).toBe(0)
           expect((await later.ohlcv.latest('REPL', 'KR', { limit: 1 }))[0]?.close).toBe(105)
+          expect(warnings.join('\n')).toContain(`127.0.0.1:${flavour.port + 1}/postgres`)
+          expect(JSON.stringify([warnings, await later.ops.replication()])).not.toContain('sekret-pw')
         } finally {
           await later.close()
         }
