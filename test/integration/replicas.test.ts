@@ -172,5 +172,13 @@ for (const flavour of FLAVOURS) {
         await pair.startStandby()
       }
     })
+
+    it('takes a restarted standby back once it answers and has caught up', async () => {
+      await replayed()
+      while (!(await qdb.ops.replication()).replicas[0]!.inUse) await new Promise((r) => setTimeout(r, 250))
+      expect(qdb.capabilities.replicas).toBe(1)
+      expect((await qdb.ohlcv.latest('REPL', 'KR', { limit: 1 }))[0]?.close).toBe(105)
+      expect(last('latest')?.target).toBe('replica:0')
+    })
   })
 }
