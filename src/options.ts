@@ -1,4 +1,5 @@
 import type { PostgresDriverOptions } from './drivers/postgres/driver.js'
+import type { ScaleOptions } from './scale-options.js'
 
 /** Where the library reports what a person should know (plain mode, slow migrations). Never given secrets. */
 export interface QuantDbLogger {
@@ -19,7 +20,7 @@ export interface QuantDbLogger {
  * const qdb = await createQuantDb({ url: process.env.DATABASE_URL, pool: { max: 20 }, ssl: 'require' })
  * ```
  */
-export interface QuantDbOptions {
+export interface QuantDbOptions extends ScaleOptions {
   /** A PostgreSQL connection URL. When set, the library uses postgres.js; otherwise embedded PGlite. */
   url?: string | undefined
   /** Embedded mode only: directory for the database files (in memory when omitted). */
