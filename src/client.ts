@@ -9,6 +9,9 @@ import { QuantDbError } from './errors.js'
 import { resolveOptions, type QuantDbOptions, type ResolvedOptions } from './options.js'
 import type { RepoContext } from './repos/context.js'
 import { createRepos, type Repos } from './repos/create.js'
+import { openScale, type Scale } from './replicas/scale.js'
+import { preparedStatements } from './scale-options.js'
+import type { ReplicationStatus } from './replicas/status.js'
 
 /** The repositories and drizzle, bound to one transaction. */
 export interface QuantDbTransaction extends Repos {
@@ -22,10 +25,15 @@ export interface QuantDbTransaction extends Repos {
 export interface QuantDb extends Repos {
   /** drizzle with the full schema, for queries the repositories do not cover. */
   readonly db: QuantDatabase
-  /** What the database can do; refreshed by `migrate()`. */
-  readonly capabilities: Capabilities
-  /** Compression, jobs, aggregates, maintenance, monitoring. */
-  readonly ops: Ops
+  /** What the database can do; refreshed by `migrate()`. `replicas`: replicas serving reads now. */
+  readonly capabilities: Capabilities & { readonly replicas: number }
+  /**
+   * The repositories on the primary, whatever `replicas` and `readFrom` say: read your own writes.
+   * @example `await qdb.ohlcv.upsert(bars); const fresh = await qdb.primary.ohlcv.recent({ ticker: '005930', region: 'KR' })`
+   */
+  readonly primary: Repos
+  /** Compression, jobs, aggregates, maintenance, monitoring; `ops.replication()` for replicas. */
+  readonly ops: Ops & { replication(): Promise<ReplicationStatus> }
   /**
    * Creates or updates the schema; idempotent. Refreshes the aggregates after a first creation.
    * @example `const { applied } = await qdb.migrate()`
@@ -90,18 +98,23 @@ class QuantDbClient implements QuantDb {
   private repos: Repos
   private caps: Capabilities
   private plainNoticeGiven = false
-  readonly ops: Ops
+  readonly ops: Ops & { replication(): Promise<ReplicationStatus> }
+  readonly primary: Repos
 
   constructor(
     private readonly driver: Driver,
     capabilities: Capabilities,
     private readonly resolved: ResolvedOptions,
     private readonly migrationsFolder: string | undefined,
-    private readonly url: string | undefined,
+    // Not `url`: createTestDb() assigns a public `url` onto the client, which would shadow a field of that name.
+    private readonly toolsUrl: string | undefined,
+    private readonly scale: Scale,
   ) {
     this.caps = capabilities
-    this.repos = createRepos(this.context(driver))
-    this.ops = new Ops(this.context(driver))
+    const own = createRepos(this.context(driver))
+    this.repos = scale.route(own, (runner) => createRepos(this.context(runner)))
+    this.primary = scale.route(own)
+    this.ops = Object.assign(new Ops(this.context(driver)), { replication: () => scale.replication(driver) })
   }
 
   private context(runner: QueryRunner): RepoContext {
@@ -116,7 +129,7 @@ class QuantDbClient implements QuantDb {
   }
 
   get db(): QuantDatabase { return this.driver.db }
-  get capabilities(): Capabilities { return this.caps }
+  get capabilities(): Capabilities & { readonly replicas: number } { return { ...this.caps, replicas: this.scale.replicasInUse() } }
   get tickers() { return this.repos.tickers }
   get ohlcv() { return this.repos.ohlcv }
   get factors() { return this.repos.factors }
@@ -125,7 +138,7 @@ class QuantDbClient implements QuantDb {
   get logs() { return this.repos.logs }
 
   async migrate(): Promise<MigrationResult> {
-    const result = await runMigrations(this.driver, this.migrationsFolder ?? defaultMigrationsFolder())
+    const result = await this.scale.migrate((runner) => runMigrations(runner, this.migrationsFolder ?? defaultMigrationsFolder()), this.driver)
     this.caps = await detectCapabilities(this.driver)
     if (result.applied.length > 0) await this.ops.refreshAggregates()
     if (!this.caps.timescale && !this.plainNoticeGiven) {
@@ -142,7 +155,7 @@ class QuantDbClient implements QuantDb {
     const modes = options === undefined ? undefined : checkOne('transaction', options, transactionOptionsSchema)
     return this.driver.transaction((runner) =>
       fn({
-        ...createRepos(this.context(runner)),
+        ...this.scale.route(createRepos(this.context(runner)), undefined, true),
         db: runner.db,
         query: (text, params) => runner.query(text, params),
       }),
@@ -159,19 +172,20 @@ class QuantDbClient implements QuantDb {
 
   async backup(file: string): Promise<BackupResult> {
     if (this.driver.dumpDataDir) return backupEmbedded({ dumpDataDir: (c) => this.driver.dumpDataDir!(c) }, file)
-    return backupServer(this.url!, file)
+    return backupServer(this.toolsUrl!, file)
   }
 
   async restore(file: string): Promise<void> {
-    if (!this.url) {
+    if (!this.toolsUrl) {
       throw new QuantDbError('unsupported', 'An embedded database is restored by opening it: createQuantDb({ restoreFrom: file }).')
     }
-    await restoreServer(this.driver, this.url, file, this.caps.timescale)
+    await restoreServer(this.driver, this.toolsUrl, file, this.caps.timescale)
     this.caps = await detectCapabilities(this.driver)
   }
 
-  close(): Promise<void> {
-    return this.driver.close()
+  async close(): Promise<void> {
+    await this.scale.close()
+    await this.driver.close()
   }
 }
 
@@ -184,7 +198,7 @@ class QuantDbClient implements QuantDb {
  * import { createQuantDb } from '@quant/db'
  * const qdb = await createQuantDb({ url: process.env.DATABASE_URL })
  * await qdb.migrate()
- * const bars = await qdb.ohlcv.latest('005930', 'KR', { limit: 250 })
+ * const bars = await qdb.ohlcv.recent({ ticker: '005930', region: 'KR', limit: 250 })
  * await qdb.close()
  * ```
  */
@@ -193,7 +207,9 @@ export async function createQuantDb(options: QuantDbOptions = {}): Promise<Quant
   const driver = await openDriver(options, resolved)
   try {
     const capabilities = await detectCapabilities(driver)
-    return new QuantDbClient(driver, capabilities, resolved, options.migrationsFolder, options.url)
+    const scale = await openScale(driver, options, resolved)
+    // pg_dump and pg_restore need a session of their own: the direct URL when `url` is a pooler.
+    return new QuantDbClient(driver, capabilities, resolved, options.migrationsFolder, options.migrationUrl ?? options.url, scale)
   } catch (error) {
     await driver.close().catch(() => {})
     throw error

@@ -1,4 +1,5 @@
 import type { PostgresDriverOptions } from './drivers/postgres/driver.js'
+import { preparedStatements, type ScaleOptions } from './scale-options.js'
 
 /** Where the library reports what a person should know (plain mode, slow migrations). Never given secrets. */
 export interface QuantDbLogger {
@@ -21,7 +22,7 @@ export interface QuantDbLogger {
  * const qdb = await createQuantDb({ url: process.env.DATABASE_URL, pool: { max: 20 }, ssl: 'require' })
  * ```
  */
-export interface QuantDbOptions {
+export interface QuantDbOptions extends ScaleOptions {
   /** A PostgreSQL connection URL. When set, the library uses postgres.js; otherwise embedded PGlite. */
   url?: string | undefined
   /** Embedded mode only: directory for the database files (in memory when omitted). */
@@ -36,11 +37,6 @@ export interface QuantDbOptions {
   ssl?: PostgresDriverOptions['ssl']
   /** Server mode: seconds to wait for a connection (default `QUANTDB_CONNECT_TIMEOUT` or 10). */
   connectTimeout?: number | undefined
-  /**
-   * Server mode: `false` turns off named prepared statements, as transaction-mode poolers (PgBouncer,
-   * Supabase's pooler) require. Default `true` (or `QUANTDB_PREPARE=false`).
-   */
-  prepare?: boolean | undefined
   /** Server mode: `application_name` of every connection, seen in `pg_stat_activity` (default `PGAPPNAME` or 'quant-db'). */
   applicationName?: string | undefined
   /**
@@ -88,7 +84,7 @@ export function resolveOptions(options: QuantDbOptions, env: NodeJS.ProcessEnv =
       max: options.pool?.max ?? numberFrom(env['QUANTDB_POOL_MAX']) ?? 10,
       idleTimeout: options.pool?.idleTimeout ?? 30,
       connectTimeout: options.connectTimeout ?? numberFrom(env['QUANTDB_CONNECT_TIMEOUT']) ?? 10,
-      prepare: options.prepare ?? (env['QUANTDB_PREPARE'] === undefined ? true : env['QUANTDB_PREPARE'] !== 'false'),
+      prepare: preparedStatements(options, env) ?? true,
       applicationName: options.applicationName ?? env['PGAPPNAME'] ?? 'quant-db',
       maxLifetime: options.maxLifetime,
     },

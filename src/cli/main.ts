@@ -29,6 +29,7 @@ Commands:
   backup <file>                pg_dump -Fc (server) or data directory tarball (embedded)
   restore <file>               pg_restore into this empty database (server), or a backup tarball
                                into a new --data-dir (embedded)
+  metrics [--port 9187] [--host 127.0.0.1]   Prometheus /metrics from the database (needs prom-client)
   deployment-sql               CREATE DATABASE, tuning, WAL archiving and roles, for a DBA (never run by migrate)
 `
 
@@ -36,7 +37,7 @@ type Print = (value: unknown) => void
 
 const COMMANDS = new Set([
   'migrate', 'status', 'jobs', 'run-jobs', 'maintenance', 'refresh', 'compress', 'decompress', 'compression-stats',
-  'index-usage', 'slow-queries', 'backup', 'restore', 'deployment-sql',
+  'index-usage', 'slow-queries', 'backup', 'restore', 'deployment-sql', 'metrics',
 ])
 
 async function main(argv: string[]): Promise<number> {
@@ -46,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       url: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       'older-than': { type: 'string' }, 'newer-than': { type: 'string' }, limit: { type: 'string' },
+      port: { type: 'string' }, host: { type: 'string' },
     },
   })
   const [command, ...args] = positionals
@@ -103,6 +105,7 @@ async function run(qdb: QuantDb, command: string, args: string[], values: Record
     case 'index-usage': print(await qdb.ops.indexUsage()); return 0
     case 'slow-queries': print(await qdb.ops.slowQueries(Number(values['limit'] ?? 20))); return 0
     case 'backup': print(await qdb.backup(need(args[0], 'file'))); return 0
+    case 'metrics': return (await import('../metrics/serve.js')).runMetricsCommand(qdb, { port: Number(values['port'] ?? 9187), host: values['host'] as string | undefined })
     case 'restore': await qdb.restore(need(args[0], 'file')); print({ restored: args[0] }); return 0
     default: throw new QuantDbError('validation', `unhandled command ${command}`)
   }

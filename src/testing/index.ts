@@ -53,7 +53,10 @@ export async function createTestDb(options: TestDbOptions = {}): Promise<TestDb>
   }
   const url = new URL(admin)
   url.pathname = `/${name}`
-  const qdb = await createQuantDb({ ...quiet, url: url.toString() })
+  // Behind a transaction pooler, QUANTDB_TEST_DIRECT_URL names the server itself (for backup and restore).
+  const direct = process.env['QUANTDB_TEST_DIRECT_URL']
+  const migrationUrl = direct ? Object.assign(new URL(direct), { pathname: `/${name}` }).toString() : undefined
+  const qdb = await createQuantDb({ ...quiet, url: url.toString(), ...(migrationUrl && !rest.migrationUrl ? { migrationUrl } : {}) })
   if (migrate) await qdb.migrate()
   const close = qdb.close.bind(qdb)
   return Object.assign(qdb, {

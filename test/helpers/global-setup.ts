@@ -1,5 +1,6 @@
 import postgres from 'postgres'
 import type { TestProject } from 'vitest/node'
+import { routeThroughPgBouncer } from './pgbouncer.js'
 import { SERVER_URL_DEFAULT, TIMESCALE_URL_DEFAULT } from './urls.js'
 
 declare module 'vitest' {
@@ -39,7 +40,9 @@ async function probe(url: string, timescale: boolean): Promise<string | null> {
  * and the TimescaleDB server (QUANTDB_TIMESCALE_URL). In CI (CI=true) or with
  * QUANTDB_REQUIRE_SERVER=1 a missing target fails the run instead of skipping it.
  */
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<void | (() => Promise<void>)> {
+  // QUANTDB_TEST_PGBOUNCER=1: the whole server suite through PgBouncer in transaction mode.
+  const stopPooler = await routeThroughPgBouncer()
   const required = process.env['CI'] === 'true' || process.env['QUANTDB_REQUIRE_SERVER'] === '1'
   const server = process.env['QUANTDB_TEST_URL'] ?? SERVER_URL_DEFAULT
   const timescale = process.env['QUANTDB_TIMESCALE_URL'] ?? TIMESCALE_URL_DEFAULT
@@ -54,4 +57,5 @@ export default async function setup(project: TestProject): Promise<void> {
   for (const m of missing) console.warn(`[tests] ${m}: its suites are skipped.`)
   project.provide('serverSkip', serverSkip)
   project.provide('timescaleSkip', timescaleSkip)
+  return stopPooler
 }

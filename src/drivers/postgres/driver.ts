@@ -33,6 +33,8 @@ interface Core {
   pool: Sql
   watch: ConnectionWatch
   server: string
+  /** False behind a transaction pooler (`prepare: false`): no statement is ever prepared by name. */
+  prepared: boolean
 }
 
 /** The parts of a postgres.js COPY query used here (`reject` is an instance field of its Query). */
@@ -110,18 +112,18 @@ class PostgresRunner implements QueryRunner, SessionRunner {
   }
 
   query<T = Row>(text: string, params: readonly unknown[] = [], options?: StatementOptions): Promise<T[]> {
-    const prepare = options?.prepare === true
+    const prepare = options?.prepare === true && this.core.prepared
     return this.run((sql) => sql.unsafe(text, wireParams(params), { prepare }), params) as Promise<T[]>
   }
 
   queryArrays(text: string, params: readonly unknown[] = [], options?: StatementOptions): Promise<unknown[][]> {
-    const prepare = options?.prepare === true
+    const prepare = options?.prepare === true && this.core.prepared
     return this.run((sql) => sql.unsafe(text, wireParams(params), { prepare }).values(), params) as Promise<unknown[][]>
   }
 
   statement(text: string, params: readonly unknown[], arrays: boolean, prepare: boolean): Promise<Row[] | unknown[][]> {
     return this.run((sql) => {
-      const q = sql.unsafe(text, wireParams(params), { prepare })
+      const q = sql.unsafe(text, wireParams(params), { prepare: prepare && this.core.prepared })
       return arrays ? q.values() : q
     }, params) as Promise<Row[] | unknown[][]>
   }
@@ -216,7 +218,7 @@ export async function openPostgres(options: PostgresDriverOptions): Promise<Driv
       connect_timeout: connectTimeout,
       socket: (target: SocketTarget) => openSocket(target, connectTimeout, diagnosis),
       idle_timeout: options.idleTimeout ?? 30,
-      prepare: options.prepare ?? true,
+      ...(options.prepare === false ? { prepare: false } : {}),
       ...(options.maxLifetime === undefined ? {} : { max_lifetime: options.maxLifetime }),
       // The session time zone is a startup parameter, so every pooled connection gets it.
       connection: { TimeZone: options.timezone, application_name: options.applicationName ?? 'quant-db' },
@@ -239,5 +241,5 @@ export async function openPostgres(options: PostgresDriverOptions): Promise<Driv
     throw new QuantDbError(mapped.reason === 'query' ? 'connection' : mapped.reason,
       `Cannot connect to PostgreSQL at ${server}: ${mapped.message}`, { code: mapped.code, cause: mapped.cause })
   }
-  return new PostgresDriver({ pool, watch, server })
+  return new PostgresDriver({ pool, watch, server, prepared: options.prepare !== false })
 }
