@@ -28,6 +28,7 @@ export type QuantDbErrorReason =
   | 'unsupported'
   | 'query'
 
+/** The server's fields an error carries where there are any. */
 export interface QuantDbErrorFields {
   code?: string | undefined
   detail?: string | undefined
@@ -39,6 +40,7 @@ export interface QuantDbErrorFields {
   cause?: unknown
 }
 
+/** Everything the library throws: a `reason`, the server's fields, `isRetryable`; never a password or bound value. */
 export class QuantDbError extends Error {
   override readonly name: string = 'QuantDbError'
   readonly reason: QuantDbErrorReason

@@ -7,6 +7,7 @@ import { QuantDbError } from './errors.js'
 
 /** The aggregates the custom migration creates, refreshed once after they are first created. */
 export const AGGREGATES = ['ohlcv_daily_summary', 'factor_monthly_performance', 'portfolio_daily_metrics'] as const
+/** The aggregates `qdb.ops.refreshAggregates` takes. */
 export type AggregateName = (typeof AGGREGATES)[number]
 
 /** Finds the package's `drizzle/` folder from wherever this module was bundled to. */
@@ -20,6 +21,7 @@ export function defaultMigrationsFolder(): string {
   throw new QuantDbError('configuration', 'Cannot find the drizzle/ migrations folder of @quant/db; pass migrationsFolder.')
 }
 
+/** What `qdb.migrate()` did. */
 export interface MigrationResult {
   /** Tags of the migrations applied by this call (empty when the database was up to date). */
   applied: string[]

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { QuantDbError } from '../errors.js'
 import type { Driver } from '../drivers/types.js'
 
+/** What `qdb.backup(file)` wrote. */
 export interface BackupResult {
   file: string
   format: 'pg_dump-custom' | 'pglite-datadir-tgz'

@@ -2,6 +2,7 @@ import { invalidArgument, QuantDbError } from '../errors.js'
 import type { RepoContext } from '../repos/context.js'
 import { COMPRESSIBLE, type HypertableName } from './retention.js'
 
+/** Compression of one hypertable (`qdb.ops.compressionStats()`). */
 export interface CompressionStats {
   hypertable: string
   totalChunks: number

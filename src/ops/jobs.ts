@@ -1,5 +1,6 @@
 import type { RepoContext } from '../repos/context.js'
 
+/** One TimescaleDB policy job (`qdb.ops.jobs()`). */
 export interface JobInfo {
   jobId: number
   procName: string

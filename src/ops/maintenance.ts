@@ -3,6 +3,7 @@ import { AGGREGATES } from '../migrate.js'
 import { runJobs } from './jobs.js'
 import { RETENTION } from './retention.js'
 
+/** What `qdb.ops.maintenance()` did. */
 export interface MaintenanceReport {
   mode: 'timescale' | 'plain'
   /** Policies run (TimescaleDB). */

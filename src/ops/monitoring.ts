@@ -1,6 +1,7 @@
 import { QuantDbError } from '../errors.js'
 import type { RepoContext } from '../repos/context.js'
 
+/** One index and how often it was used (`qdb.ops.indexUsage()`). */
 export interface IndexUsage {
   table: string
   index: string
@@ -36,6 +37,7 @@ export async function indexUsage(ctx: RepoContext): Promise<IndexUsage[]> {
   }))
 }
 
+/** One statement of `pg_stat_statements` (`qdb.ops.slowQueries()`). */
 export interface SlowQuery {
   query: string
   calls: number

@@ -31,6 +31,7 @@ const topSchema = perRegions(topSignalsOptionsSchema)
 const monthlySchema = perRegions(monthlyPerformanceOptionsSchema)
 const tickerKeysSchema = perRegions(tickerKeySchema)
 const upsertOptionsSchema = z.object({ onInvalid: z.enum(['throw', 'skip']).optional() }).strict()
+/** A stored score row (`factor_scores`). */
 export type FactorScore = FactorScoreRow
 /** One row of spec 4.2's aggregate; `month` is the month's first day ('YYYY-MM-01'). */
 export type FactorMonthlyPerformance = InferSelectViewModel<typeof factorMonthlyPerformance>

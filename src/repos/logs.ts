@@ -11,7 +11,9 @@ import { toApiLogRow, toSystemLogRow } from './logs/records.js'
 
 export type { ApiFailureQuery, ApiLogInput, LogLevel, SystemErrorQuery, SystemLogInput, SystemLogWriter, SystemLogWriterOptions }
 export { REDACTED, redactParams, redactText } from './logs/redact.js'
+/** A stored, redacted API call (`api_logs` row). */
 export type ApiLog = ApiLogRow
+/** A stored, redacted system event (`system_logs` row). */
 export type SystemLog = SystemLogRow
 
 const DAY_MS = 86_400_000

@@ -15,6 +15,7 @@ import { name } from '../validation/text.js'
 
 export type { TickerInput }
 export type { PurgeResult, WriteOptions, WriteResult } from './write-result.js'
+/** A stored ticker (`tickers` row). */
 export type Ticker = TickerRow
 
 /** Arguments of `qdb.tickers.list`. */

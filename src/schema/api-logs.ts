@@ -32,5 +32,7 @@ export const apiLogs = pgTable(
   ],
 )
 
+/** A stored `api_logs` row (what `qdb.logs.api` returns). */
 export type ApiLogRow = typeof apiLogs.$inferSelect
+/** An `api_logs` row as drizzle inserts it (`qdb.db.insert(apiLogs)`). */
 export type NewApiLogRow = typeof apiLogs.$inferInsert

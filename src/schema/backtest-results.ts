@@ -42,5 +42,7 @@ export const backtestResults = pgTable(
   ],
 )
 
+/** A stored `backtest_results` row. */
 export type BacktestResultRow = typeof backtestResults.$inferSelect
+/** A `backtest_results` row as drizzle inserts it. */
 export type NewBacktestResultRow = typeof backtestResults.$inferInsert

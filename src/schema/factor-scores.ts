@@ -65,5 +65,7 @@ export const factorScores = pgTable(
   ],
 )
 
+/** A stored `factor_scores` row. */
 export type FactorScoreRow = typeof factorScores.$inferSelect
+/** A `factor_scores` row as drizzle inserts it. */
 export type NewFactorScoreRow = typeof factorScores.$inferInsert

@@ -52,5 +52,10 @@ export const ohlcvData = pgTable(
   ],
 )
 
+/**
+ * A stored `ohlcv_data` row. Prices are `number | null` because the columns are nullable (rows may come
+ * from imports); bars written by `qdb.ohlcv.upsert` always have open, high, low, close and volume.
+ */
 export type OhlcvRow = typeof ohlcvData.$inferSelect
+/** An `ohlcv_data` row as drizzle inserts it. */
 export type NewOhlcvRow = typeof ohlcvData.$inferInsert

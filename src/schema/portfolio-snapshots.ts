@@ -23,5 +23,7 @@ export const portfolioSnapshots = pgTable(
   ],
 )
 
+/** A stored `portfolio_snapshots` row. */
 export type PortfolioSnapshotRow = typeof portfolioSnapshots.$inferSelect
+/** A `portfolio_snapshots` row as drizzle inserts it. */
 export type NewPortfolioSnapshotRow = typeof portfolioSnapshots.$inferInsert

@@ -46,5 +46,7 @@ export const portfolio = pgTable(
   ],
 )
 
+/** A stored `portfolio` row: one open position. */
 export type PortfolioRow = typeof portfolio.$inferSelect
+/** A `portfolio` row as drizzle inserts it. */
 export type NewPortfolioRow = typeof portfolio.$inferInsert

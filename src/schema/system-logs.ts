@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { index, jsonb, pgTable, primaryKey, serial, text, timestamp, varchar } from 'drizzle-orm/pg-core'
 
+/** The levels of `system_logs.log_level`. */
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL'
 
 /** System event logs (spec 2.9); a hypertable on `timestamp` like `api_logs` (docs/spec-corrections.md 1). */
@@ -28,5 +29,7 @@ export const systemLogs = pgTable(
   ],
 )
 
+/** A stored `system_logs` row. */
 export type SystemLogRow = typeof systemLogs.$inferSelect
+/** A `system_logs` row as drizzle inserts it. */
 export type NewSystemLogRow = typeof systemLogs.$inferInsert

@@ -34,5 +34,7 @@ export const tickers = pgTable(
   ],
 )
 
+/** A stored `tickers` row. */
 export type TickerRow = typeof tickers.$inferSelect
+/** A `tickers` row as drizzle inserts it. */
 export type NewTickerRow = typeof tickers.$inferInsert

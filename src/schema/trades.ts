@@ -48,5 +48,7 @@ export const trades = pgTable(
   ],
 )
 
+/** A stored `trades` row. */
 export type TradeRow = typeof trades.$inferSelect
+/** A `trades` row as drizzle inserts it. */
 export type NewTradeRow = typeof trades.$inferInsert

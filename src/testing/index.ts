@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createQuantDb, type QuantDb } from '../client.js'
 import type { QuantDbOptions } from '../options.js'
 
+/** Options of `createTestDb`: those of `createQuantDb` plus the mode and the admin URL of a server. */
 export interface TestDbOptions extends Omit<QuantDbOptions, 'url' | 'dataDir'> {
   /** `embedded` (default): an in-memory PGlite with TimescaleDB. `postgres`: a new database on a server. */
   mode?: 'embedded' | 'postgres'

@@ -143,6 +143,7 @@ export const BEST_BY = {
   // A drawdown is a magnitude (0..1): the smallest is the best.
   maxDrawdown: { column: 'max_drawdown', direction: 'ASC' },
 } as const
+/** What `qdb.backtests.best({ by })` ranks by: a field name of the result. */
 export type BacktestMetric = keyof typeof BEST_BY
 
 /** A point in time for the simulation-date filters: a Date, or 'YYYY-MM-DD' (a whole day in the session time zone). */

@@ -5,7 +5,9 @@ import { jsonDocument } from './json.js'
 import { isoDate, numericFits, regionCode, tickerCode } from './rules.js'
 import { checkRows, MAX_ISSUES, type CheckedRows } from './validate.js'
 
+/** The signals of `factor_scores.signal`. */
 export const SIGNALS = ['BUY', 'WATCH', 'AVOID'] as const
+/** BUY, WATCH or AVOID. */
 export type Signal = (typeof SIGNALS)[number]
 
 /**
@@ -165,6 +167,7 @@ export function factorScoreSchema(regions: ReadonlySet<string>) {
     })
 }
 
+/** Options of `qdb.factors.upsert`. */
 export interface FactorUpsertOptions {
   /** `'throw'` (default): one bad row rejects the call, nothing is written. `'skip'`: bad rows are returned, the rest written. */
   onInvalid?: 'throw' | 'skip' | undefined

@@ -4,6 +4,7 @@ import { jsonDocument } from './json.js'
 import { int32, regionCode } from './rules.js'
 import { freeText, name } from './text.js'
 
+/** Every log level, lowest first. */
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const satisfies readonly LogLevel[]
 export type { LogLevel }
 

@@ -8,6 +8,7 @@ import { checkRows, MAX_ISSUES, type CheckedRows, type RejectedRow } from './val
 export const INDICATOR_FIELDS = [
   'ma5', 'ma20', 'ma60', 'ma120', 'ma200', 'rsi', 'macd', 'macdSignal', 'bbUpper', 'bbMiddle', 'bbLower', 'atr',
 ] as const
+/** An indicator column of a bar (`ma5` ... `atr`). */
 export type IndicatorField = (typeof INDICATOR_FIELDS)[number]
 
 /**

@@ -4,6 +4,7 @@ import { ValidationError, type ValidationIssue } from '../errors.js'
 /** The cap on issues carried by one error, so a million bad rows do not make a million-line message. */
 export const MAX_ISSUES = 100
 
+/** A row a bulk write skipped (`onInvalid: 'skip'`). */
 export interface RejectedRow<I = unknown> {
   /** Index of the row in the input. */
   row: number
@@ -11,6 +12,7 @@ export interface RejectedRow<I = unknown> {
   issues: ValidationIssue[]
 }
 
+/** @internal The rows that passed validation and the rejected ones. */
 export interface CheckedRows<T, I = unknown> {
   valid: { row: number; value: T }[]
   rejected: RejectedRow<I>[]

@@ -39,6 +39,7 @@ export interface MarkToMarketResult {
   unmatched: { ticker: string; region: string }[]
 }
 
+/** Which limit a price crossed. */
 export type ExitReason = 'stop_loss' | 'take_profit' | 'trailing_stop'
 
 /** A risk limit crossed by a price. */
