@@ -77,7 +77,7 @@ for (const flavour of FLAVOURS) {
       }
       await replayed()
       expect((await qdb.ohlcv.recent({ ticker: 'REPL', region: 'KR', limit: 1 }))[0]).toMatchObject({ date: '2024-03-06', close: 103 })
-      expect(last('latest')?.target).toBe('replica:0')
+      expect(last('recent')?.target).toBe('replica:0')
     })
 
     it('reports each standby: pg_stat_replication on the primary, last replayed commit on the standby', async () => {
@@ -109,7 +109,7 @@ for (const flavour of FLAVOURS) {
         expect(status.replicas[0]!.excludedBecause).toMatch(/^lagging/)
         expect(strict.capabilities.replicas).toBe(0)
         expect((await strict.ohlcv.recent({ ticker: 'REPL', region: 'KR', limit: 1 }))[0]).toMatchObject({ date: '2024-03-07', close: 104 })
-        expect(last('latest')?.target).toBe('primary')
+        expect(last('recent')?.target).toBe('primary')
       } finally {
         await standbySql`SELECT pg_wal_replay_resume()`
         await strict.close()
@@ -128,16 +128,16 @@ for (const flavour of FLAVOURS) {
         await tx.ohlcv.upsert([bar('2024-03-08', 105)])
         expect((await tx.ohlcv.recent({ ticker: 'REPL', region: 'KR', limit: 1 }))[0]?.close).toBe(105)
       })
-      const writes = events.filter((e) => e.method !== 'latest' || e.inTransaction)
+      const writes = events.filter((e) => e.method !== 'recent' || e.inTransaction)
       expect(writes.map((e) => `${e.repo}.${e.method}`)).toEqual([
-        'tickers.upsert', 'factors.upsert', 'backtests.save', 'logs.api', 'portfolio.applyTrade', 'ohlcv.upsert', 'ohlcv.latest',
+        'tickers.upsert', 'factors.upsert', 'backtests.save', 'logs.api', 'portfolio.applyTrade', 'ohlcv.upsert', 'ohlcv.recent',
       ])
       expect(writes.filter((e) => e.error !== undefined)).toEqual([])
       expect(new Set(writes.map((e) => e.target))).toEqual(new Set(['primary']))
       const own = await createQuantDb({ url: pair.primaryUrl, replicas: [pair.standbyUrl], readFrom: 'primary', logger: {}, instrument: { onCallEnd: (e) => events.push(e) } })
       try {
         expect((await own.ohlcv.recent({ ticker: 'REPL', region: 'KR', limit: 1 }))[0]?.close).toBe(105)
-        expect(last('latest')?.target).toBe('primary')
+        expect(last('recent')?.target).toBe('primary')
         expect(own.capabilities.replicas).toBe(0)
       } finally {
         await own.close()
@@ -178,7 +178,7 @@ for (const flavour of FLAVOURS) {
       while (!(await qdb.ops.replication()).replicas[0]!.inUse) await new Promise((r) => setTimeout(r, 250))
       expect(qdb.capabilities.replicas).toBe(1)
       expect((await qdb.ohlcv.recent({ ticker: 'REPL', region: 'KR', limit: 1 }))[0]?.close).toBe(105)
-      expect(last('latest')?.target).toBe('replica:0')
+      expect(last('recent')?.target).toBe('replica:0')
     })
   })
 }

@@ -17,12 +17,19 @@ describe('replica routing: which repository methods a replica may serve', () => 
       ['tickers', 'upsert'], ['tickers', 'delist'], ['tickers', 'purge'], ['ohlcv', 'upsert'], ['ohlcv', 'recomputeIndicators'],
       ['ohlcv', 'refreshDailySummary'], ['factors', 'upsert'], ['factors', 'refreshMonthlyPerformance'], ['backtests', 'save'],
       ['portfolio', 'applyTrade'], ['portfolio', 'markToMarket'], ['portfolio', 'setRiskLimits'], ['portfolio', 'snapshot'],
-      ['portfolio', 'positions'], ['portfolio', 'position'], ['portfolio', 'triggeredExits'], ['logs', 'api'], ['logs', 'system'],
+      ['portfolio', 'positions'], ['portfolio', 'findPosition'], ['portfolio', 'getPosition'], ['portfolio', 'triggeredExits'], ['logs', 'api'], ['logs', 'system'],
       ['logs', 'createSystemLogWriter'],
     ]
     for (const [repo, method] of primaryOnly) expect(isReplicaRead(repo, method, []), `${repo}.${method}`).toBe(false)
     expect(isReplicaRead('ohlcv', 'panel', [{}])).toBe(true)
-    expect(isReplicaRead('ohlcv', 'dailySummary', [{ region: 'KR', from: '2024-01-01', to: '2024-02-01' }])).toBe(true)
-    expect(isReplicaRead('ohlcv', 'dailySummary', [{ region: 'KR', from: '2024-01-01', to: '2024-02-01', refresh: true }])).toBe(false)
+    // The aggregate reads refresh first by default (a write): a replica serves them only with refresh: false.
+    const range = { region: 'KR', from: '2024-01-01', to: '2024-02-01' }
+    expect(isReplicaRead('ohlcv', 'dailySummary', [range])).toBe(false)
+    expect(isReplicaRead('ohlcv', 'dailySummary', [{ ...range, refresh: true }])).toBe(false)
+    expect(isReplicaRead('ohlcv', 'dailySummary', [{ ...range, refresh: false }])).toBe(true)
+    for (const [repo, method] of [['factors', 'monthlyPerformance'], ['portfolio', 'performance']] as const) {
+      expect(isReplicaRead(repo, method, [{}]), `${repo}.${method}`).toBe(false)
+      expect(isReplicaRead(repo, method, [{ refresh: false }]), `${repo}.${method}`).toBe(true)
+    }
   })
 })
