@@ -56,6 +56,18 @@ export interface LegacyFileOptions {
   badRows?: boolean
   /** Add a factor_scores table (the second data table) with one orphan row. */
   factors?: boolean
+  /** Add a backtest_results table with this many results (no natural key: a duplicate would show). */
+  backtests?: number
+}
+
+/** The n-th legacy backtest: deterministic values (every 10th has a start after its end: rejected). */
+export function legacyBacktest(i: number) {
+  return {
+    strategy_name: `momentum_${i % 7}`, region: i % 2 ? 'US' : 'KR', simulation_date: `2023-03-${String(1 + (i % 28)).padStart(2, '0')} 12:00:${String(i % 60).padStart(2, '0')}`,
+    start_date: i % 10 === 9 ? '2022-12-31' : '2020-01-01', end_date: i % 10 === 9 ? '2020-01-01' : '2022-12-31',
+    initial_capital: 100_000_000, final_capital: 100_000_000 + i * 1000, total_return: i / 100_000,
+    strategy_params: JSON.stringify({ lookback: 20 + i }),
+  }
 }
 
 /**
@@ -63,7 +75,7 @@ export interface LegacyFileOptions {
  * rows through the repository and compare.
  */
 export function writeLegacyFile(file: string, options: LegacyFileOptions = {}): { bars: LegacyBar[] } {
-  const { days = 30, badRows = true, factors = true } = options
+  const { days = 30, badRows = true, factors = true, backtests = 0 } = options
   const db = new Database(file)
   db.exec('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF')
   // Columns in another order than the spec's INSERT list, an id first, an extra `source` column.
@@ -98,6 +110,19 @@ export function writeLegacyFile(file: string, options: LegacyFileOptions = {}): 
     f.run(['2023-01-31', 'AAPL', 'US', 'WATCH', 15, 30, 10, 55, null])
     f.run(['2023-01-31', 'NOPE', 'KR', 'BUY', 1, 1, 1, 3, 'orphan'])
     f.finalize()
+  }
+  if (backtests > 0) {
+    db.exec(`CREATE TABLE backtest_results (backtest_id INTEGER PRIMARY KEY, end_date TEXT, start_date TEXT, region TEXT,
+      strategy_name TEXT, initial_capital REAL, final_capital REAL, total_return REAL, simulation_date TEXT, strategy_params TEXT)`)
+    const r = db.prepare(`INSERT INTO backtest_results (end_date, start_date, region, strategy_name, initial_capital,
+      final_capital, total_return, simulation_date, strategy_params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    db.exec('BEGIN')
+    for (let i = 0; i < backtests; i++) {
+      const x = legacyBacktest(i)
+      r.run([x.end_date, x.start_date, x.region, x.strategy_name, x.initial_capital, x.final_capital, x.total_return, x.simulation_date, x.strategy_params])
+    }
+    db.exec('COMMIT')
+    r.finalize()
   }
   db.close()
   return { bars }

@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs'
+import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { QuantDbError } from '../../errors.js'
 import type { RepoContext } from '../../repos/context.js'
@@ -13,7 +13,7 @@ import { camel, IMPORTED_TABLES, NOT_IMPORTED, type Candidate, type ImportEnv, t
 export interface ImportSqliteOptions {
   /** Validate and count, write nothing (no checkpoint, no rows). Rejects still go to `rejectsFile`. */
   dryRun?: boolean | undefined
-  /** JSON lines of the rejected rows: `{ table, rowid, reasons }`. Default `<file>.rejects.jsonl`. */
+  /** JSON lines of the rejected rows: `{ table, rowid, reasons }`. Default `<file>.rejects.jsonl` (`<file>.dry-run.rejects.jsonl` in a dry run). */
   rejectsFile?: string | undefined
   /** Legacy rows per batch (one transaction each). Default 5,000. */
   batchSize?: number | undefined
@@ -84,18 +84,23 @@ function convertRow(spec: TableSpec, rowid: number, values: Record<string, unkno
   return reasons.length > 0 ? { rowid, reasons } : { rowid, input }
 }
 
+/**
+ * Appends rejected rows to the rejects file with synchronous, fsynced writes: the lines of a batch are
+ * on disk before its transaction commits, so a process killed after the commit loses none of them
+ * (lines of a batch that never committed are trimmed by the next run).
+ */
 class RejectsWriter {
-  private stream: WriteStream | undefined
+  private fd: number | undefined
   constructor(readonly file: string, private readonly append: boolean) {}
-  async write(table: string, rejected: readonly RejectedCandidate[]): Promise<void> {
+  write(table: string, rejected: readonly RejectedCandidate[]): void {
     if (rejected.length === 0) return
-    this.stream ??= createWriteStream(this.file, { flags: this.append ? 'a' : 'w' })
-    const text = rejected.map((r) => JSON.stringify({ table, rowid: r.rowid, reasons: r.reasons } satisfies RejectLine)).join('\n') + '\n'
-    if (!this.stream.write(text)) await new Promise<void>((r) => this.stream!.once('drain', () => r()))
+    this.fd ??= openSync(this.file, this.append ? 'a' : 'w')
+    writeSync(this.fd, rejected.map((r) => JSON.stringify({ table, rowid: r.rowid, reasons: r.reasons } satisfies RejectLine)).join('\n') + '\n')
+    fsyncSync(this.fd)
   }
-  close(): Promise<void> {
-    const s = this.stream
-    return s ? new Promise<void>((r) => s.end(() => r())) : Promise.resolve()
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd)
+    this.fd = undefined
   }
 }
 
@@ -113,11 +118,12 @@ export async function importSqlite(ctx: RepoContext, file: string, options: Impo
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new QuantDbError('validation', 'batchSize must be a whole number >= 1')
   const dryRun = options.dryRun === true
   const source = resolve(file)
-  const rejectsFile = options.rejectsFile ?? `${file}.rejects.jsonl`
+  const rejectsFile = options.rejectsFile ?? `${file}${dryRun ? '.dry-run' : ''}.rejects.jsonl`
   const schemaReady = await ctx.runner.query<{ t: string | null }>(`SELECT to_regclass('ohlcv_data')::text AS t`)
   if (!schemaReady[0]?.t) throw new QuantDbError('configuration', 'The database has no schema yet: run migrate first (quant-db migrate)')
 
   const reader = await LegacyReader.open(file)
+  let rejects: RejectsWriter | undefined
   try {
     let checkpoints = new Map<string, Checkpoint>()
     if (!dryRun) {
@@ -126,8 +132,10 @@ export async function importSqlite(ctx: RepoContext, file: string, options: Impo
       checkpoints = await readCheckpoints(ctx.runner, source)
     }
     const resumed = checkpoints.size > 0
+    // A continued import keeps the committed part of its rejects file; a new one starts it afresh.
     if (resumed) await trimRejects(rejectsFile, checkpoints)
-    const rejects = new RejectsWriter(rejectsFile, resumed)
+    else rmSync(rejectsFile, { force: true })
+    rejects = new RejectsWriter(rejectsFile, resumed)
 
     const legacyTables = reader.tables()
     const byLowerName = new Map(legacyTables.map((t) => [t.toLowerCase(), t]))
@@ -153,10 +161,11 @@ export async function importSqlite(ctx: RepoContext, file: string, options: Impo
         ignoredColumns: [], missingColumns: [], legacyRange: { from: null, to: null }, importedRange: { from: null, to: null },
       })
     }
-    await rejects.close()
+    rejects.close()
     if (!dryRun) report.validation = await validateDatabase(ctx)
     return report
   } finally {
+    rejects?.close()
     reader.close()
   }
 }
@@ -218,12 +227,12 @@ async function importTable(ctx: RepoContext, reader: LegacyReader, spec: TableSp
       }
       if (run.dryRun) {
         await write(null)
-        await run.rejects.write(spec.table, rejected)
+        run.rejects.write(spec.table, rejected)
       } else {
         // The rejects are written before the commit: a crash in between leaves lines that the next run trims.
         await ctx.runner.transaction(async (tx) => {
           await write(createRepos({ ...ctx, runner: tx }))
-          await run.rejects.write(spec.table, rejected)
+          run.rejects.write(spec.table, rejected)
           await saveCheckpoint(tx, run.source, next)
         })
       }
