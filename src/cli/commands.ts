@@ -32,6 +32,8 @@ export interface CommandSpec {
   target: TargetUse | null
   /** Needs a migrated schema (refused with a hint otherwise). */
   schema?: boolean
+  /** Checks arguments and option values before any database is opened (throws UsageError). */
+  check?(args: string[], values: Record<string, string | boolean | undefined>): void
   run(ctx: RunContext): Promise<number>
 }
 
@@ -101,8 +103,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
   refresh: {
     usage: 'refresh [aggregate ...]', summary: 'refresh the aggregates (all by default)', args: ['aggregate...'],
     details: `Aggregates: ${AGGREGATES.join(', ')}`, target: 'existing', schema: true,
+    check(args) {
+      for (const a of args) if (!(AGGREGATES as readonly string[]).includes(a)) throw new UsageError(`unknown aggregate ${a} (one of ${AGGREGATES.join(', ')})`)
+    },
     async run(ctx) {
-      for (const a of ctx.args) if (!(AGGREGATES as readonly string[]).includes(a)) throw new UsageError(`unknown aggregate ${a} (one of ${AGGREGATES.join(', ')})`)
       const names = ctx.args.length ? (ctx.args as AggregateName[]) : [...AGGREGATES]
       await ctx.qdb.ops.refreshAggregates(names)
       return show(ctx, { refreshed: names }, () => `refreshed: ${names.join(', ')}\n`)
@@ -112,6 +116,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: 'compress <table> [--older-than INTERVAL]', summary: 'compress chunks older than the interval', args: ['table'],
     details: `Tables: ${COMPRESSIBLE.join(', ')}. Default interval: the table's policy of spec 3.1.`, target: 'existing', schema: true,
     options: { 'older-than': { type: 'string', value: 'INTERVAL', help: "e.g. '90 days'" } },
+    check: (args) => { table_(args[0]) },
     async run(ctx) {
       const table = table_(ctx.args[0])
       const chunks = await ctx.qdb.ops.compress(table, ctx.values['older-than'] as string | undefined)
@@ -122,6 +127,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: 'decompress <table> [--newer-than INTERVAL]', summary: 'decompress chunks newer than the interval (default 7 days)', args: ['table'],
     details: `Tables: ${COMPRESSIBLE.join(', ')}.`, target: 'existing', schema: true,
     options: { 'newer-than': { type: 'string', value: 'INTERVAL', help: "e.g. '7 days'" } },
+    check: (args) => { table_(args[0]) },
     async run(ctx) {
       const table = table_(ctx.args[0])
       const chunks = await ctx.qdb.ops.decompress(table, ctx.values['newer-than'] as string | undefined)
@@ -146,6 +152,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   'slow-queries': {
     usage: 'slow-queries [--limit N]', summary: 'slowest statements, from pg_stat_statements', target: 'existing',
     options: { limit: { type: 'string', value: 'N', help: 'how many (default 20)' } },
+    check: (_, values) => { positiveInt(values['limit'], '--limit', 20) },
     async run(ctx) {
       const rows = await ctx.qdb.ops.slowQueries(positiveInt(ctx.values['limit'], '--limit', 20))
       return show(ctx, rows, () => rows.length ? formatTable(rows.map((r) => ({ ...r, query: r.query.replace(/\s+/g, ' ').slice(0, 80) }))) : 'No statements recorded yet.\n')
@@ -153,6 +160,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   backup: {
     usage: 'backup <file>', summary: 'pg_dump -Fc (server) or the data directory as a tarball (embedded)', args: ['file'], target: 'existing',
+    check: (args) => { fileArg(args[0], 'file', false) },
     async run(ctx) {
       const result = await ctx.qdb.backup(fileArg(ctx.args[0], 'file', false))
       return show(ctx, result, () => `wrote ${result.file} (${result.format}, ${formatBytes(result.bytes)})\n`)
@@ -161,6 +169,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   restore: {
     usage: 'restore <file>', summary: 'restore a backup into an empty database (server) or a new --data-dir (embedded)', args: ['file'],
     details: 'All or nothing: a failed restore leaves the target as it was found. The target must be empty.', target: 'empty',
+    check: (args) => { fileArg(args[0], 'file', true) },
     run() { throw new Error('restore is run by main') },
   },
   'import-sqlite': {
@@ -173,6 +182,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
       rejects: { type: 'string', value: 'FILE', help: 'where rejected rows go (JSON lines)' },
       'batch-size': { type: 'string', value: 'N', help: 'legacy rows per transaction (default 5000)' },
       restart: { type: 'boolean', help: 'forget an interrupted import of this file and start over' },
+    },
+    check(args, values) {
+      fileArg(args[0], 'file', true)
+      positiveInt(values['batch-size'], '--batch-size', 5_000)
     },
     async run(ctx) {
       const file = fileArg(ctx.args[0], 'file', true)

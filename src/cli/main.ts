@@ -107,6 +107,7 @@ export async function main(argv: string[], out = (t: string) => { process.stdout
       return 0
     }
     const { values, args } = parse(name, c, argv)
+    c.check?.(args, values)
     if (!c.target) return await c.run({ qdb: undefined as never, target: undefined as never, args, values, json: values['json'] === true, out, err })
     const target = resolveTarget(values as { url?: string; 'data-dir'?: string }, process.env, c.target)
     err(`quant-db: ${name} on ${describeTarget(target)}\n`)

@@ -96,13 +96,19 @@ export async function restoreEmbeddedDir(
   open: (options: { dataDir: string; restoreFrom: string }) => Promise<{ query(text: string): Promise<unknown[]>; close(): Promise<void> }>,
 ): Promise<void> {
   if (!existsSync(file)) throw new QuantDbError('validation', `No backup file at ${file}`)
+  // PGlite starts an empty database from a tarball it cannot read, without a word: check what it is given.
+  const head = (await readFile(file)).subarray(0, 2)
+  if (head[0] !== 0x1f || head[1] !== 0x8b) {
+    throw new QuantDbError('validation', `${file} is not an embedded backup (a gzipped data directory written by backup)`)
+  }
   const staging = join(dirname(dataDir), `.${basename(dataDir)}.restoring-${process.pid}`)
   await rm(staging, { recursive: true, force: true })
   await mkdir(dirname(dataDir), { recursive: true })
   try {
     const db = await open({ dataDir: staging, restoreFrom: file })
     try {
-      await db.query('SELECT count(*) FROM pg_class')
+      const [found] = (await db.query(`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS migrated`)) as { migrated: boolean }[]
+      if (!found?.migrated) throw new QuantDbError('validation', `${file} holds no @quant/db database (no migrations were applied in it)`)
     } finally {
       await db.close()
     }
