@@ -1,3 +1,5 @@
+import { importSqlite, type ImportReport, type ImportSqliteOptions } from './import-sqlite/import.js'
+import { validateDatabase, type ValidationReport } from './validate.js'
 import { AGGREGATES, type AggregateName } from '../migrate.js'
 import type { RepoContext } from '../repos/context.js'
 import { compressChunks, compressionStats, decompressChunks, type CompressionStats } from './compression.js'
@@ -5,8 +7,6 @@ import { listJobs, runJobs, type JobInfo } from './jobs.js'
 import { maintenance, type MaintenanceReport } from './maintenance.js'
 import { indexUsage, slowQueries, tableSizes, type IndexUsage, type SlowQuery } from './monitoring.js'
 import { COMPRESSION } from './retention.js'
-import { importSqlite, type ImportReport, type ImportSqliteOptions } from './import-sqlite/import.js'
-import { validateDatabase, type ValidationReport } from './validate.js'
 
 /**
  * `qdb.ops`: the operator's side — aggregates, policies and jobs, compression, maintenance, monitoring.

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 
 // Builds legacy SQLite files the way the old platform might have left them: the spec 9.1 columns in
@@ -76,6 +77,7 @@ export function legacyBacktest(i: number) {
  */
 export function writeLegacyFile(file: string, options: LegacyFileOptions = {}): { bars: LegacyBar[] } {
   const { days = 30, badRows = true, factors = true, backtests = 0 } = options
+  for (const f of [file, `${file}.lock`, `${file}.rejects.jsonl`]) rmSync(f, { recursive: true, force: true })
   const db = new Database(file)
   db.exec('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF')
   // Columns in another order than the spec's INSERT list, an id first, an extra `source` column.

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
 import { QuantDbError } from '../../errors.js'
 
 /** A value as SQLite stores it. */
@@ -42,20 +43,59 @@ const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`
  * multi-gigabyte file is never held in memory: SQLite pages through its own file (the WebAssembly
  * build reads it with Node's fs, page by page), and one batch of rows lives in JavaScript at a time.
  */
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * The WebAssembly build locks a file with a `<file>.lock` directory, which a killed process leaves
+ * behind: the next run would find the file "locked" forever. The reader records its pid beside the
+ * file while it reads; a lock left by a reader that is no longer alive is removed, one held by a live
+ * reader refused, and one of unknown origin left alone with a message saying what to check.
+ */
+function takeOverStaleLock(file: string): string {
+  const lock = `${file}.lock`
+  const owner = `${file}.quantdb-reader.pid`
+  if (existsSync(lock)) {
+    const pid = existsSync(owner) ? Number(readFileSync(owner, 'utf8').trim()) : NaN
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      throw new QuantDbError('configuration', `${file} is being read by another import (process ${pid}): wait for it to finish`)
+    }
+    if (!Number.isInteger(pid)) {
+      throw new QuantDbError('configuration',
+        `${lock} exists: a program using ${SQLITE_PACKAGE} holds ${file}, or one that crashed left it. Remove that directory if nothing is reading the file.`)
+    }
+    rmdirSync(lock)
+  }
+  try {
+    writeFileSync(owner, String(process.pid))
+  } catch {
+    // A read-only directory: the lock cannot be taken either, and opening will say so.
+  }
+  return owner
+}
+
 export class LegacyReader {
-  private constructor(private readonly db: WasmDatabase, readonly file: string) {}
+  private constructor(private readonly db: WasmDatabase, readonly file: string, private readonly owner: string) {}
 
   static async open(file: string): Promise<LegacyReader> {
     const { Database } = await loadSqlite()
+    const owner = takeOverStaleLock(file)
     let db: WasmDatabase
     try {
       db = new Database(file, { readOnly: true, fileMustExist: true })
       // Opening is lazy: the first read tells whether this is a SQLite file at all.
       db.all('SELECT count(*) AS n FROM sqlite_master')
     } catch (error) {
+      rmSync(owner, { force: true })
       throw new QuantDbError('configuration', `${file} is not a readable SQLite database: ${(error as Error).message}`, { cause: error })
     }
-    return new LegacyReader(db, file)
+    return new LegacyReader(db, file, owner)
   }
 
   /** Names of the tables in the file (SQLite's own `sqlite_*` tables left out). */
@@ -112,5 +152,6 @@ export class LegacyReader {
 
   close(): void {
     this.db.close()
+    rmSync(this.owner, { force: true })
   }
 }
