@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createQuantDb, type QuantDb } from '../../src/index.js'
 import type { ImportReport } from '../../src/ops/import-sqlite/import.js'
-import type { ValidationReport } from '../../src/ops/validate.js'
 import type { TestDb } from '../../src/testing/index.js'
 import { forEachTarget, openTarget, type Target } from '../helpers/targets.js'
 import { runCli, runCliUntil } from './cli-support.js'
@@ -70,18 +69,20 @@ forEachTarget('quant-db import-sqlite', (target) => {
     expect(await place.use((q) => q.query(`SELECT (SELECT count(*)::int FROM ohlcv_data) AS bars, (SELECT count(*)::int FROM tickers) AS tickers,
       to_regclass('quantdb_import.progress') IS NULL AS no_checkpoint`))).toEqual([{ bars: 0, tickers: 0, no_checkpoint: true }])
 
-    const run = await runCli(['import-sqlite', file, '--json', ...place.args])
+    // The real import, read as a user reads it: the spec 9.2 report as tables (not object dumps).
+    const run = await runCli(['import-sqlite', file, ...place.args])
     expect(run.code, run.stderr).toBe(0)
-    const report = JSON.parse(run.stdout) as ImportReport
-    const byTable = Object.fromEntries(report.tables.map((t) => [t.table, t]))
-    expect(byTable['tickers']).toMatchObject({ legacyRows: 3, imported: 3, rejected: 0, ignoredColumns: ['id', 'source'] })
-    expect(byTable['ohlcv_data']).toMatchObject({
-      legacyRows: 92, imported: 90, rejected: 2, ignoredColumns: ['id', 'comment'],
-      importedRange: { from: '2023-01-02', to: '2023-02-10' },
-    })
-    expect(byTable['factor_scores']).toMatchObject({ legacyRows: 3, imported: 2, rejected: 1, ignoredColumns: ['id', 'notes'] })
-    expect(byTable['backtest_results']).toMatchObject({ legacyRows: 12, imported: 11, rejected: 1 })
-    expect(report.validation?.ok).toBe(true)
+    const row = (table: string) => run.stdout.split('\n').find((l) => l.startsWith(`${table} `))?.trim().split(/\s{2,}/).slice(1)
+    expect(row('tickers')).toEqual(['imported', '3', '3', '0', '1975-06-11 .. 1996-12-26', '1975-06-11 .. 1996-12-26'])
+    // Legacy dates as stored there (one row's date is unreadable), imported ones as written.
+    expect(row('ohlcv_data')).toEqual(['imported', '92', '90', '2', '04/01/2023 .. 2023-02-10', '2023-01-02 .. 2023-02-10'])
+    expect(row('factor_scores')?.slice(0, 4)).toEqual(['imported', '3', '2', '1'])
+    expect(row('backtest_results')?.slice(0, 4)).toEqual(['imported', '12', '11', '1'])
+    expect(run.stdout).toContain('tickers: legacy columns left out: id, source\n')
+    expect(run.stdout).toContain('ohlcv_data: legacy columns left out: id, comment\n')
+    expect(run.stdout).toContain(`4 row(s) rejected: see ${file}.rejects.jsonl\n`)
+    expect(run.stdout).toContain('All checks passed.')
+    expect(run.stdout).not.toMatch(/\[Object|\{ /)
     // Plain progress lines (stderr is not a terminal here), with the rate.
     expect(run.stderr).toMatch(/ohlcv_data: 100% 92\/92 rows, 2 rejected, [\d,]+ rows\/s/)
 
@@ -91,11 +92,6 @@ forEachTarget('quant-db import-sqlite', (target) => {
     expect(rejects[1]!.reasons[0]).toMatch(/^date: expected a date 'YYYY-MM-DD', found text "04\/01\/2023"/)
     expect(rejects[2]!.reasons).toEqual(['ticker: (ticker, region) is not in tickers'])
     expect(rejects[3]!.reasons).toEqual(['endDate: must be after startDate'])
-
-    // The text report: tables, not object dumps.
-    const text = await runCli(['import-sqlite', file, '--dry-run', ...place.args])
-    expect(text.stdout).toMatch(/^ohlcv_data\s+imported\s+92\s+90\s+2\s/m)
-    expect(text.stdout).not.toMatch(/\[Object|\{ /)
   })
 
   it("stores exactly what the repositories' own upsert stores for the same rows", async () => {
@@ -130,18 +126,14 @@ forEachTarget('quant-db import-sqlite', (target) => {
     await place.use((q) => q.exec(`
       INSERT INTO ohlcv_data (ticker, region, date, open, high, low, close, volume) VALUES ('GHOST', 'KR', '2023-01-03', 10, 11, 9, 10, 1);
       DELETE FROM ohlcv_data WHERE ticker = '000660' AND date = '2023-01-10';`))
-    const dirty = await runCli(['validate', '--json', ...place.args])
+    const dirty = await runCli(['validate', ...place.args])
     expect(dirty.code).toBe(1)
-    const report = JSON.parse(dirty.stdout) as ValidationReport
-    expect(report.ok).toBe(false)
-    const failing = report.checks.filter((c) => c.rows > 0).map((c) => ({ check: c.check, table: c.table, rows: c.rows, examples: c.examples }))
+    const failing = dirty.stdout.split('\n').filter((l) => /\sFAIL\s/.test(l)).map((l) => l.split(/\s{2,}/))
     expect(failing).toEqual([
-      { check: 'orphans (ticker not in tickers)', table: 'ohlcv_data', rows: 1, examples: ['GHOST/KR 2023-01-03'] },
-      { check: 'gaps in trading days (region calendar)', table: 'ohlcv_data', rows: 1, examples: ['000660/KR: 1 missing day(s) between 2023-01-02 and 2023-02-10'] },
+      ['orphans (ticker not in tickers)', 'ohlcv_data', '1', 'FAIL', 'GHOST/KR 2023-01-03'],
+      ['gaps in trading days (region calendar)', 'ohlcv_data', '1', 'FAIL', '000660/KR: 1 missing day(s) between 2023-01-02 and 2023-02-10'],
     ])
-    const table = await runCli(['validate', ...place.args])
-    expect(table.code).toBe(1)
-    expect(table.stdout).toMatch(/orphans \(ticker not in tickers\)\s+ohlcv_data\s+1\s+FAIL\s+GHOST\/KR 2023-01-03/)
+    expect(dirty.stdout).toContain('2 check(s) found rows.')
   })
 
   it('an import killed mid-run continues where it stopped when run again: no duplicates, no gaps', async () => {
