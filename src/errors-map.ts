@@ -1,9 +1,20 @@
 import { QuantDbError, type QuantDbErrorReason } from './errors.js'
 
+// Codes a driver itself raises when a connection fails or goes: Node's socket errors, postgres.js's
+// own (CONNECTION_*, CONNECT_TIMEOUT) and EPROTO, which our socket hook raises for a peer that does
+// not speak the PostgreSQL protocol.
 const CONNECTION_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EPROTO',
   'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
 ])
+
+// Codes only postgres.js raises (besides the connection ones): they mark an error as the driver's own.
+const POSTGRES_JS_CODES = new Set([
+  'MAX_PARAMETERS_EXCEEDED', 'COPY_IN_PROGRESS', 'UNSAFE_TRANSACTION', 'SASL_SIGNATURE_MISMATCH',
+  'AUTH_TYPE_NOT_IMPLEMENTED', 'MESSAGE_NOT_SUPPORTED', 'NOT_TAGGED_CALL', 'UNDEFINED_VALUE',
+])
+
+const SQLSTATE = /^[0-9A-Z]{5}$/
 
 /** Maps a SQLSTATE (or a Node/postgres.js error code) to a reason. The one place this mapping lives. */
 export function reasonFromCode(code: string | undefined): QuantDbErrorReason {
@@ -18,7 +29,11 @@ export function reasonFromCode(code: string | undefined): QuantDbErrorReason {
     case '40P01': return 'deadlock'
     case '55P03': return 'lock_timeout'
     case '0A000': return 'unsupported'
+    // The URL names a database that does not exist: a retry cannot help.
+    case '3D000': return 'configuration'
   }
+  // invalid_authorization_specification (28000), invalid_password (28P01): wrong role or password.
+  if (code.startsWith('28')) return 'authentication'
   if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return 'connection'
   if (code.startsWith('22')) return 'data'
   return 'query'
@@ -29,31 +44,85 @@ type AnyError = Error & Record<string, unknown>
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined)
 
 /**
- * True for what a driver or drizzle threw (it carries a SQLSTATE or a connection code, itself or in
- * its `cause` chain); false for the caller's own errors, which a transaction passes through unchanged.
+ * True for what a database driver threw: a postgres.js `PostgresError`, a PGlite (pg-protocol)
+ * `DatabaseError` (a `severity` and a SQLSTATE), one of postgres.js's own error codes, or an error
+ * already mapped. False for everything else, including a caller's own error that happens to carry a
+ * `code` (an `ENOENT` thrown inside a transaction passes through untouched).
  */
 export function isDatabaseError(error: unknown): boolean {
+  if (error instanceof QuantDbError) return true
+  if (!(error instanceof Error)) return false
+  const e = error as AnyError
+  const code = str(e['code'])
+  if (code === undefined) return false
+  if (e.name === 'PostgresError') return true
+  if (typeof e['severity'] === 'string' && SQLSTATE.test(code)) return true
+  if (POSTGRES_JS_CODES.has(code)) return true
+  // postgres.js's connection errors (and our socket hook's) repeat the code as `errno`; Node's own
+  // socket errors carry a negative number there, as does anyone else's ECONNREFUSED.
+  return CONNECTION_CODES.has(code) && e['errno'] === code
+}
+
+// Properties in which drivers and drizzle keep the statement and its bound values: hidden from
+// enumeration (and so from util.inspect and JSON) on every error of a mapped error's cause chain.
+const STATEMENT_KEYS = ['params', 'parameters', 'args', 'query', 'queryOptions', 'input', 'types', 'internalQuery', 'internal_query']
+// Text fields in which the server may quote a value it refused.
+const TEXT_KEYS = ['message', 'stack', 'detail', 'where', 'hint']
+const REDACTED = '[redacted]'
+// Shorter values (a region, a side, a flag) are no secrets, and erasing them would garble messages.
+const MIN_REDACTED_LENGTH = 4
+
+function secretsOf(params: readonly unknown[] | undefined): string[] {
+  const out: string[] = []
+  for (const p of params ?? []) {
+    if (typeof p === 'string' && p.length >= MIN_REDACTED_LENGTH) out.push(p)
+    else if (Array.isArray(p)) out.push(...secretsOf(p))
+  }
+  // Longest first, so a value containing another is erased whole.
+  return out.sort((a, b) => b.length - a.length)
+}
+
+/** Erases every bound value of at least 4 characters from `text` (the server quotes values it refuses). */
+export function redactValues(text: string, params: readonly unknown[] | undefined): string {
+  let out = text
+  for (const secret of secretsOf(params)) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
+  return out
+}
+
+/** Hides statement and parameters of each error in the chain, and erases bound values from its text. */
+function sanitize(error: unknown, params: readonly unknown[] | undefined): void {
   let e = error as AnyError | undefined
   for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
-    if (e instanceof QuantDbError || str(e['code']) !== undefined) return true
+    for (const key of STATEMENT_KEYS) {
+      const d = Object.getOwnPropertyDescriptor(e, key)
+      if (d?.enumerable) Object.defineProperty(e, key, { ...d, enumerable: false })
+    }
+    if (params && params.length > 0) {
+      for (const key of TEXT_KEYS) {
+        const d = Object.getOwnPropertyDescriptor(e, key)
+        if (d && 'value' in d && typeof d.value === 'string' && d.writable) e[key] = redactValues(d.value, params)
+      }
+    }
     e = e.cause as AnyError | undefined
   }
-  return false
 }
 
 /**
- * Turns whatever a driver threw into a QuantDbError. Drizzle wraps driver errors in one whose
- * message repeats the SQL and every bound parameter; we unwrap it and keep only the server's
- * message, so errors never carry thousands of parameters (or secrets) into a log line.
+ * Turns what a driver threw for one statement into a QuantDbError. Drizzle wraps driver errors in one
+ * whose message repeats the SQL and every bound parameter; we unwrap it and keep only the server's
+ * message. With `params`, bound values the server quotes (`invalid input syntax for type integer:
+ * "…"`, `Key (ticker)=(…)`) are erased from the message, the fields and the cause, and the cause's
+ * statement and parameters are made non-enumerable, so no bound value reaches a log line.
  */
-export function toQuantDbError(error: unknown): QuantDbError {
+export function toQuantDbError(error: unknown, params?: readonly unknown[]): QuantDbError {
   if (error instanceof QuantDbError) return error
   let e = error as AnyError
   // DrizzleQueryError (and similar wrappers) keep the driver's error in `cause`.
   while (e && typeof e === 'object' && e.cause && typeof e.cause === 'object' && !str(e['code'])) {
     e = e.cause as AnyError
   }
-  if (!(e instanceof Error)) return new QuantDbError('query', String(error), { cause: error })
+  if (!(e instanceof Error)) return new QuantDbError('query', redactValues(String(error), params))
+  sanitize(error, params)
   const code = str(e['code']) ?? str(e['errno'])
   const fields = {
     code,
@@ -68,4 +137,9 @@ export function toQuantDbError(error: unknown): QuantDbError {
   }
   const message = e.message.startsWith('Failed query:') ? 'Query failed' : e.message
   return new QuantDbError(reasonFromCode(code), message, fields)
+}
+
+/** True for errors after which a connection must be taken as gone (nothing more may be written to it). */
+export function isConnectionLoss(error: unknown): boolean {
+  return error instanceof QuantDbError ? error.reason === 'connection' : reasonFromCode(str((error as AnyError | undefined)?.['code'])) === 'connection'
 }

@@ -13,6 +13,7 @@
  */
 export type QuantDbErrorReason =
   | 'connection'
+  | 'authentication'
   | 'configuration'
   | 'validation'
   | 'not_found'
@@ -62,7 +63,11 @@ export class QuantDbError extends Error {
     this.schema = fields.schema
   }
 
-  /** True where the same call may succeed if retried: lost connections, serialization failures, deadlocks. */
+  /**
+   * True where the same call may succeed if retried: lost connections, serialization failures, deadlocks.
+   * False for what a retry cannot fix: a refused password or role (`authentication`), a database that
+   * does not exist or a malformed URL (`configuration`), and every refusal of the data itself.
+   */
   get isRetryable(): boolean {
     return this.reason === 'connection' || this.reason === 'serialization'
       || this.reason === 'deadlock' || this.reason === 'lock_timeout'

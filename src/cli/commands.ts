@@ -109,7 +109,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     async run(ctx) {
       const names = ctx.args.length ? (ctx.args as AggregateName[]) : [...AGGREGATES]
       await ctx.qdb.ops.refreshAggregates(names)
-      return show(ctx, { refreshed: names }, () => `refreshed: ${names.join(', ')}\n`)
+      return show(ctx, { refreshed: ctx.args.length ? names : 'all' }, () => `refreshed: ${names.join(', ')}\n`)
     },
   },
   compress: {

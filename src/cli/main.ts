@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createQuantDb, type QuantDb } from '../client.js'
 import { QuantDbError } from '../errors.js'
@@ -65,13 +66,13 @@ async function open(target: Target, err: (t: string) => void): Promise<QuantDb> 
   return target.kind === 'server' ? createQuantDb({ url: target.url, logger }) : createQuantDb({ dataDir: target.dataDir, logger })
 }
 
-async function restore(target: Target, file: string | undefined, err: (t: string) => void): Promise<string> {
+/** Restores `file` into the target; returns what `--json` prints (`dataDir` when embedded). */
+async function restore(target: Target, file: string | undefined, err: (t: string) => void): Promise<Record<string, string>> {
   if (!file) throw new UsageError('missing argument <file>')
-  const { resolve } = await import('node:path')
   const path = resolve(file)
   if (target.kind === 'embedded') {
     await restoreEmbeddedDir(path, target.dataDir, (o) => createQuantDb({ ...o, logger: {} }))
-    return target.dataDir
+    return { restored: file, dataDir: target.dataDir }
   }
   const qdb = await open(target, err)
   try {
@@ -79,7 +80,7 @@ async function restore(target: Target, file: string | undefined, err: (t: string
   } finally {
     await qdb.close()
   }
-  return describeTarget(target)
+  return { restored: file }
 }
 
 export async function main(argv: string[], out = (t: string) => { process.stdout.write(t) }, err = (t: string) => { process.stderr.write(t) }): Promise<number> {
@@ -112,8 +113,8 @@ export async function main(argv: string[], out = (t: string) => { process.stdout
     const target = resolveTarget(values as { url?: string; 'data-dir'?: string }, process.env, c.target)
     err(`quant-db: ${name} on ${describeTarget(target)}\n`)
     if (name === 'restore') {
-      const where = await restore(target, args[0], err)
-      out(values['json'] ? `${JSON.stringify({ restored: args[0], into: where })}\n` : `restored ${args[0]} into ${where}\n`)
+      const result = await restore(target, args[0], err)
+      out(values['json'] ? `${JSON.stringify(result)}\n` : `restored ${args[0]} into ${describeTarget(target)}\n`)
       return 0
     }
     const qdb = await open(target, err)

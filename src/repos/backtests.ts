@@ -1,7 +1,6 @@
 import { and, desc, eq, getTableColumns, gte, lte, sql, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import { NotFoundError } from '../errors.js'
-import { mapErrors } from '../internal/map-errors.js'
 import { backtestResults, type BacktestResultRow } from '../schema/index.js'
 import {
   BEST_BY, backtestBestSchema, backtestIdSchema, backtestInputSchema, backtestListSchema,
@@ -59,7 +58,7 @@ export class BacktestRepo {
    */
   async save(result: BacktestInput): Promise<number> {
     const b = checkOne('backtest_results', result, backtestInputSchema(this.ctx.options.regions))
-    const [row] = await mapErrors(this.ctx.runner.db.insert(backtestResults).values({
+    const [row] = await this.ctx.runner.db.insert(backtestResults).values({
       strategyName: b.strategyName,
       region: b.region,
       simulationDate: b.simulationDate ?? new Date(),
@@ -82,7 +81,7 @@ export class BacktestRepo {
       rebalanceFrequency: b.rebalanceFrequency ?? null,
       transactionCostBps: b.transactionCostBps ?? null,
       trades: b.trades ?? null,
-    }).returning({ id: backtestResults.backtestId }))
+    }).returning({ id: backtestResults.backtestId })
     return row!.id
   }
 
@@ -92,7 +91,7 @@ export class BacktestRepo {
    */
   async find(id: number): Promise<Backtest | undefined> {
     checkOne('backtest_results', { backtestId: id }, z.object({ backtestId: backtestIdSchema }))
-    const [row] = await mapErrors(this.ctx.runner.db.select().from(backtestResults).where(eq(backtestResults.backtestId, id)).limit(1))
+    const [row] = await this.ctx.runner.db.select().from(backtestResults).where(eq(backtestResults.backtestId, id)).limit(1)
     return row as Backtest | undefined
   }
 
@@ -117,9 +116,9 @@ export class BacktestRepo {
    */
   async list(options: BacktestListOptions = {}): Promise<BacktestSummary[]> {
     const o = checkOne('backtest_results', options, backtestListSchema(this.ctx.options.regions))
-    return mapErrors(this.ctx.runner.db.select(SUMMARY_COLUMNS).from(backtestResults).where(and(...filters(o)))
+    return this.ctx.runner.db.select(SUMMARY_COLUMNS).from(backtestResults).where(and(...filters(o)))
       .orderBy(desc(backtestResults.simulationDate), desc(backtestResults.backtestId))
-      .limit(o.limit ?? 100).offset(o.offset ?? 0))
+      .limit(o.limit ?? 100).offset(o.offset ?? 0)
   }
 
   /**
@@ -135,8 +134,8 @@ export class BacktestRepo {
     const o = checkOne('backtest_results', options, backtestBestSchema(this.ctx.options.regions))
     // The column and direction come from the allow-list, never from the caller's string.
     const { column, direction } = BEST_BY[o.by]
-    return mapErrors(this.ctx.runner.db.select(SUMMARY_COLUMNS).from(backtestResults).where(and(...filters(o)))
+    return this.ctx.runner.db.select(SUMMARY_COLUMNS).from(backtestResults).where(and(...filters(o)))
       .orderBy(sql.raw(`"${column}" ${direction} NULLS LAST`), desc(backtestResults.simulationDate), desc(backtestResults.backtestId))
-      .limit(o.limit ?? 10))
+      .limit(o.limit ?? 10)
   }
 }

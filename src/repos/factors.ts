@@ -1,7 +1,6 @@
 import { and, eq, type InferSelectViewModel } from 'drizzle-orm'
 import { z } from 'zod'
 import { NotFoundError } from '../errors.js'
-import { mapErrors } from '../internal/map-errors.js'
 import { chunks, rowsPerStatement } from '../internal/batch.js'
 import { factorMonthlyPerformance, factorScores, type FactorScoreRow } from '../schema/index.js'
 import {
@@ -64,7 +63,7 @@ export class FactorRepo {
     // Rows per statement: the driver's comfortable size (5,000 embedded, as DESIGN.md asks of PGlite;
     // 10,000 on a server). Each statement binds 26 array parameters, whatever the number of rows.
     const size = this.ctx.limits.maxRowsPerStatement
-    const counts = await mapErrors(this.ctx.runner.transaction((tx) => mergeScores(tx, valid.map((v) => v.value), size)))
+    const counts = await this.ctx.runner.transaction((tx) => mergeScores(tx, valid.map((v) => v.value), size))
     result.inserted = counts.inserted
     result.updated = counts.updated
     return result
@@ -76,9 +75,9 @@ export class FactorRepo {
    */
   async find(ticker: string, region: string, calculationDate: string): Promise<FactorScore | undefined> {
     this.checkKey(ticker, region, { calculationDate })
-    const [row] = await mapErrors(this.ctx.runner.db.select().from(factorScores).where(and(
+    const [row] = await this.ctx.runner.db.select().from(factorScores).where(and(
       eq(factorScores.ticker, ticker), eq(factorScores.region, region), eq(factorScores.calculationDate, calculationDate),
-    )))
+    ))
     return row
   }
 
@@ -103,7 +102,7 @@ export class FactorRepo {
    */
   async topSignals(options: TopSignalsOptions): Promise<FactorScore[]> {
     const o = checkOne('factor_scores', options, topSignalsOptionsSchema(this.ctx.options.regions))
-    return mapErrors(topSignalsQuery(this.ctx.runner.db, o))
+    return topSignalsQuery(this.ctx.runner.db, o)
   }
 
   /**
@@ -118,7 +117,7 @@ export class FactorRepo {
     const { valid } = checkRows('factor_scores', keys, tickerKeySchema(this.ctx.options.regions))
     const found = new Map<string, FactorScore>()
     for (const part of chunks(valid.map((v) => v.value), rowsPerStatement(2, this.ctx.limits))) {
-      for (const { newest: row } of await mapErrors(latestQuery(this.ctx.runner.db, part))) found.set(`${row.ticker}\u0000${row.region}`, row)
+      for (const { newest: row } of await latestQuery(this.ctx.runner.db, part)) found.set(`${row.ticker}\u0000${row.region}`, row)
     }
     const out: FactorScore[] = []
     const seen = new Set<string>()
@@ -138,7 +137,7 @@ export class FactorRepo {
   async history(ticker: string, region: string, from?: string, to?: string): Promise<FactorScore[]> {
     this.checkKey(ticker, region, {})
     checkOne('factor_scores', { from, to }, dateRangeSchema)
-    return mapErrors(historyQuery(this.ctx.runner.db, ticker, region, from, to))
+    return historyQuery(this.ctx.runner.db, ticker, region, from, to)
   }
 
   /**
@@ -155,7 +154,7 @@ export class FactorRepo {
   async monthlyPerformance(options: MonthlyPerformanceOptions = {}): Promise<FactorMonthlyPerformance[]> {
     const o = checkOne('factor_monthly_performance', options, monthlyPerformanceOptionsSchema(this.ctx.options.regions))
     if (o.refresh !== false) await this.refreshMonthlyPerformance()
-    return mapErrors(monthlyPerformanceQuery(this.ctx.runner.db, o))
+    return monthlyPerformanceQuery(this.ctx.runner.db, o)
   }
 
   /**

@@ -1,4 +1,3 @@
-import { mapErrors } from '../internal/map-errors.js'
 import { apiLogs, systemLogs, type ApiLogRow, type SystemLogRow } from '../schema/index.js'
 import {
   apiFailureQuerySchema, systemErrorQuerySchema, type ApiFailureQuery, type ApiLogInput, type LogLevel,
@@ -41,7 +40,7 @@ export class LogRepo {
    */
   async api(entry: ApiLogInput): Promise<ApiLog> {
     const row = toApiLogRow(entry, this.ctx.options.regions)
-    const [stored] = await mapErrors(this.ctx.runner.db.insert(apiLogs).values(row).returning())
+    const [stored] = await this.ctx.runner.db.insert(apiLogs).values(row).returning()
     return stored!
   }
 
@@ -56,7 +55,7 @@ export class LogRepo {
    */
   async system(entry: SystemLogInput): Promise<SystemLog> {
     const row = toSystemLogRow(entry)
-    const [stored] = await mapErrors(this.ctx.runner.db.insert(systemLogs).values(row).returning())
+    const [stored] = await this.ctx.runner.db.insert(systemLogs).values(row).returning()
     return stored!
   }
 
@@ -71,7 +70,7 @@ export class LogRepo {
    */
   async failures(query: ApiFailureQuery = {}): Promise<ApiLog[]> {
     const q = checkOne('api_logs', query, apiFailureQuerySchema)
-    return mapErrors(failuresQuery(this.ctx.runner.db, { ...q, since: q.since ?? new Date(Date.now() - DAY_MS), limit: q.limit ?? 100 }))
+    return failuresQuery(this.ctx.runner.db, { ...q, since: q.since ?? new Date(Date.now() - DAY_MS), limit: q.limit ?? 100 })
   }
 
   /**
@@ -85,7 +84,7 @@ export class LogRepo {
    */
   async errors(query: SystemErrorQuery = {}): Promise<SystemLog[]> {
     const q = checkOne('system_logs', query, systemErrorQuerySchema)
-    return mapErrors(errorsQuery(this.ctx.runner.db, { ...q, since: q.since ?? new Date(Date.now() - DAY_MS), limit: q.limit ?? 100 }))
+    return errorsQuery(this.ctx.runner.db, { ...q, since: q.since ?? new Date(Date.now() - DAY_MS), limit: q.limit ?? 100 })
   }
 
   /**

@@ -5,7 +5,6 @@ import { ohlcvData, ohlcvDailySummary, type OhlcvRow } from '../schema/index.js'
 import type { OhlcvBarInput } from '../validation/ohlcv.js'
 import { isoDate, regionCode, tickerCode } from '../validation/rules.js'
 import { checkOne } from '../validation/validate.js'
-import { mapErrors } from '../internal/map-errors.js'
 import type { RepoContext } from './context.js'
 import { recomputeIndicators, type RecomputeOptions, type RecomputeResult } from './ohlcv/indicators-writer.js'
 import { upsertBars, type OhlcvUpsertOptions, type OhlcvUpsertResult } from './ohlcv/ingest.js'
@@ -133,10 +132,10 @@ export class OhlcvRepo {
     checkOne('ohlcv_data', { ticker, region, from, to, timeframe }, z.object({
       ticker: tickerCode, region: regionCode(this.ctx.options.regions), from: isoDate, to: isoDate, timeframe: timeframeSchema,
     }))
-    return mapErrors(this.ctx.runner.db.select().from(ohlcvData)
+    return this.ctx.runner.db.select().from(ohlcvData)
       .where(and(eq(ohlcvData.ticker, ticker), eq(ohlcvData.region, region), eq(ohlcvData.timeframe, timeframe),
         gte(ohlcvData.date, from), lte(ohlcvData.date, to)))
-      .orderBy(asc(ohlcvData.date)))
+      .orderBy(asc(ohlcvData.date))
   }
 
   /**
@@ -190,9 +189,9 @@ export class OhlcvRepo {
     }))
     if (options.refresh) await this.refreshDailySummary({ from, to })
     const v = ohlcvDailySummary
-    return mapErrors(this.ctx.runner.db.select().from(v)
+    return this.ctx.runner.db.select().from(v)
       .where(and(eq(v.region, region), gte(v.day, from), lte(v.day, to)))
-      .orderBy(asc(v.day)))
+      .orderBy(asc(v.day))
   }
 
   /**

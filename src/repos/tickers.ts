@@ -8,7 +8,6 @@ import { jsonDocument } from '../validation/json.js'
 import { isoDate, regionCode, tickerCode } from '../validation/rules.js'
 import type { RepoContext } from './context.js'
 import { z } from 'zod'
-import { mapErrors } from '../internal/map-errors.js'
 
 export type { TickerInput }
 export type Ticker = TickerRow
@@ -109,8 +108,8 @@ export class TickerRepo {
    * @example `const t = await qdb.tickers.find('005930', 'KR') // Ticker | undefined`
    */
   async find(ticker: string, region: string): Promise<Ticker | undefined> {
-    const [row] = await mapErrors(this.ctx.runner.db.select().from(tickers)
-      .where(and(eq(tickers.ticker, ticker), eq(tickers.region, region))))
+    const [row] = await this.ctx.runner.db.select().from(tickers)
+      .where(and(eq(tickers.ticker, ticker), eq(tickers.region, region)))
     return row
   }
 
@@ -146,7 +145,7 @@ export class TickerRepo {
     const query = this.ctx.runner.db.select().from(tickers).where(and(...where)).orderBy(...order)
     if (options.limit !== undefined) query.limit(options.limit)
     if (options.offset !== undefined) query.offset(options.offset)
-    return mapErrors(query)
+    return query
   }
 
   /**
@@ -155,10 +154,10 @@ export class TickerRepo {
    */
   async delist(ticker: string, region: string, date: string): Promise<Ticker> {
     checkOne('tickers', { ticker, region, date }, z.object({ ticker: tickerCode, region: regionCode(this.ctx.options.regions), date: isoDate }))
-    const [row] = await mapErrors(this.ctx.runner.db.update(tickers)
+    const [row] = await this.ctx.runner.db.update(tickers)
       .set({ isActive: false, delistedDate: date, lastUpdated: sql`now()` })
       .where(and(eq(tickers.ticker, ticker), eq(tickers.region, region)))
-      .returning())
+      .returning()
     if (!row) throw new NotFoundError('tickers', { ticker, region })
     return row
   }
@@ -176,7 +175,7 @@ export class TickerRepo {
     ]
     if (options.region !== undefined) where.push(eq(tickers.region, options.region))
     if (options.sector !== undefined) where.push(eq(tickers.sector, options.sector))
-    return mapErrors(this.ctx.runner.db.select().from(tickers).where(and(...where)).orderBy(asc(tickers.ticker), asc(tickers.region)))
+    return this.ctx.runner.db.select().from(tickers).where(and(...where)).orderBy(asc(tickers.ticker), asc(tickers.region))
   }
 
   /**

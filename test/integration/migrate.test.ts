@@ -84,6 +84,8 @@ describe('embedded on disk', () => {
 
       const reopened = await createQuantDb({ dataDir: dir, logger: {} })
       expect(reopened.capabilities.timescale).toBe(true)
+      // TimescaleDB complete, not half-loaded (test/integration/embedded-reopen.test.ts goes further)
+      expect(await reopened.query(`SELECT _timescaledb_functions.tsl_loaded() AS tsl`)).toEqual([{ tsl: true }])
       expect((await reopened.migrate()).applied).toEqual([])
       expect(await reopened.query(`SELECT ticker, listed_date FROM tickers`)).toEqual([
         { ticker: 'DISK', listed_date: '2021-06-01' },

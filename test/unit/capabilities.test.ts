@@ -3,7 +3,7 @@ import { detectCapabilities } from '../../src/capabilities.js'
 import type { QueryRunner } from '../../src/drivers/types.js'
 
 /** A runner that answers the catalog questions the way a given server would. */
-function fakeServer(state: { installed: string | null; available: boolean; preload: string | Error; answers?: boolean }): QueryRunner {
+function fakeServer(state: { installed: string | null; available: boolean; preload: string | Error; answers?: boolean; tsl?: boolean | 'old' }): QueryRunner {
   return {
     kind: 'postgres',
     inTransaction: false,
@@ -20,6 +20,11 @@ function fakeServer(state: { installed: string | null; available: boolean; prelo
         if (state.answers === false) throw new Error('extension not loaded')
         return [{ count: 0 }] as T[]
       }
+      if (text.includes('_timescaledb_functions.tsl_loaded()')) {
+        if (state.tsl === 'old') throw new Error('function _timescaledb_functions.tsl_loaded() does not exist')
+        return [{ loaded: state.tsl ?? true }] as T[]
+      }
+      if (text.includes('_timescaledb_internal.tsl_loaded()')) return [{ loaded: state.tsl === 'old' }] as T[]
       throw new Error(`unexpected query ${text}`)
     },
     queryArrays: async () => [],
@@ -49,6 +54,16 @@ describe('detectCapabilities on a server', () => {
   it('is plain mode when the extension is installed but does not answer (not loaded)', async () => {
     const caps = await detectCapabilities(fakeServer({ installed: '2.17.2', available: true, preload: '', answers: false }))
     expect(caps).toMatchObject({ timescale: false, timescaleVersion: null })
+  })
+
+  it('is plain mode when the extension answers but its licensed module is not loaded (compression would fail)', async () => {
+    const caps = await detectCapabilities(fakeServer({ installed: '2.17.2', available: true, preload: 'timescaledb', tsl: false }))
+    expect(caps).toMatchObject({ timescale: false, timescaleVersion: null })
+  })
+
+  it('finds the licensed module of versions before 2.12 in _timescaledb_internal', async () => {
+    const caps = await detectCapabilities(fakeServer({ installed: '2.9.3', available: true, preload: 'timescaledb', tsl: 'old' }))
+    expect(caps).toMatchObject({ timescale: true, timescaleVersion: '2.9.3' })
   })
 
   it('reports the installed version when it answers', async () => {

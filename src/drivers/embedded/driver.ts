@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { QuantDbError } from '../../errors.js'
 import { isDatabaseError, toQuantDbError } from '../../errors-map.js'
 import * as schema from '../../schema/index.js'
 import type { Driver, QueryRunner, QuantDatabase, Row } from '../types.js'
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
 import { arrayQueryOptions, drizzleEmbedded, rawQueryOptions, type PgliteLike } from './session.js'
 
 export interface EmbeddedDriverOptions {
@@ -52,7 +55,7 @@ class EmbeddedRunner implements QueryRunner {
       const result = await this.client.query<T>(text, params as unknown[], rawQueryOptions)
       return result.rows
     } catch (error) {
-      throw toQuantDbError(error)
+      throw toQuantDbError(error, params)
     }
   }
 
@@ -61,7 +64,7 @@ class EmbeddedRunner implements QueryRunner {
       const result = await this.client.query<unknown[]>(text, params as unknown[], arrayQueryOptions)
       return result.rows
     } catch (error) {
-      throw toQuantDbError(error)
+      throw toQuantDbError(error, params)
     }
   }
 
@@ -115,12 +118,16 @@ class EmbeddedDriver extends EmbeddedRunner implements Driver {
   readonly maxParameters = 30_000
   readonly maxRowsPerStatement = 5_000
 
-  constructor(private readonly pg: PgliteClient) {
+  constructor(private readonly pg: PgliteClient, private readonly lock: DataDirLock | undefined) {
     super(pg, false)
   }
 
   async close(): Promise<void> {
-    await this.pg.close()
+    try {
+      await this.pg.close()
+    } finally {
+      this.lock?.release()
+    }
   }
 
   /** The data directory as a tarball (backups). */
@@ -129,9 +136,27 @@ class EmbeddedDriver extends EmbeddedRunner implements Driver {
   }
 }
 
-/** Opens PGlite with TimescaleDB, in memory or in `dataDir`. */
+/**
+ * Opens PGlite with TimescaleDB, in memory or in `dataDir` (which it then owns until `close()`).
+ *
+ * TimescaleDB is two libraries: a small loader, which a server preloads (`shared_preload_libraries`),
+ * and the versioned extension, which the loader loads and then initializes (planner hooks, and the
+ * Timescale-licensed module that compression and continuous aggregates live in). PGlite preloads
+ * nothing: its extension bundle only puts the files in place. On a new database `CREATE EXTENSION`
+ * loads and initializes the extension in that session, so everything works; on a reopened one nothing
+ * does, until the first TimescaleDB function or trigger loads the versioned library on its own,
+ * half-initialized: queries planned before that read hypertables as plain tables (compressed chunks
+ * look empty: count 0), and the licensed functions refuse ("not supported under the current license").
+ * So every open loads the loader first, as a server would at start-up, and checks the result.
+ */
 export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driver> {
   const engine = await loadEngine()
+  const disk = onDisk(options.dataDir)
+  const lock = disk === undefined ? undefined : acquireDataDirLock(disk)
+  if (disk !== undefined && options.restoreFrom !== undefined && existsSync(join(disk, 'PG_VERSION'))) {
+    lock?.release()
+    throw new QuantDbError('configuration', `restoreFrom needs a new or empty dataDir: ${options.dataDir} already holds a database.`)
+  }
   let pg: PgliteClient
   try {
     const restore = options.restoreFrom === undefined
@@ -143,9 +168,45 @@ export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driv
       extensions: { timescaledb: engine.timescaledb },
     })
   } catch (error) {
+    lock?.release()
     throw new QuantDbError('connection', `Could not open the embedded database${options.dataDir ? ` in ${options.dataDir}` : ''}: ${(error as Error).message}`, { cause: error })
   }
-  const driver = new EmbeddedDriver(pg)
-  await driver.query(`SELECT set_config('TimeZone', $1, false)`, [options.timezone])
+  const driver = new EmbeddedDriver(pg, lock)
+  try {
+    await loadTimescale(driver, options.dataDir)
+    await driver.query(`SELECT set_config('TimeZone', $1, false)`, [options.timezone])
+  } catch (error) {
+    await driver.close().catch(() => {})
+    throw error
+  }
   return driver
+}
+
+/** The directory PGlite keeps its files in, for a `dataDir` (a path or `file://path`); undefined in memory. */
+function onDisk(dataDir: string | undefined): string | undefined {
+  if (!dataDir) return undefined
+  if (dataDir.startsWith('file://')) return dataDir.slice('file://'.length)
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(dataDir) ? undefined : dataDir // memory://, idb://: not a directory
+}
+
+/** Loads TimescaleDB's loader before any query, then proves an installed extension is fully there. */
+async function loadTimescale(driver: EmbeddedDriver, dataDir: string | undefined): Promise<void> {
+  const where = dataDir ? ` in ${dataDir}` : ''
+  try {
+    await driver.exec(`LOAD 'timescaledb'`)
+  } catch (error) {
+    throw new QuantDbError('configuration', `The embedded engine could not load TimescaleDB${where}: ${(error as Error).message}`, { cause: error })
+  }
+  const [row] = await driver.query<{ installed: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS installed`,
+  )
+  if (!row?.installed) return // a new database: migrate() creates it, in a session already set up
+  const [tsl] = await driver.query<{ loaded: boolean }>('SELECT _timescaledb_functions.tsl_loaded() AS loaded').catch(() => [])
+  if (tsl?.loaded !== true) {
+    throw new QuantDbError(
+      'configuration',
+      `TimescaleDB did not fully load in the embedded database${where} (its licensed module is missing): ` +
+        'compressed data and continuous aggregates would be unreadable, so the database is not opened.',
+    )
+  }
 }

@@ -8,6 +8,7 @@ import { PgDatabase, PgDialect, PgPreparedQuery, PgSession, PgTransaction } from
 import type { PgQueryResultHKT, PgTransactionConfig, PreparedQueryConfig, SelectedFieldsOrdered } from 'drizzle-orm/pg-core'
 import { fillPlaceholders, sql, type Query } from 'drizzle-orm/sql'
 import { createTableRelationsHelpers, extractTablesRelationalConfig } from 'drizzle-orm'
+import { isDatabaseError, toQuantDbError } from '../../errors-map.js'
 import { mapResultRow } from '../../internal/drizzle-utils.js'
 import type * as schemaModule from '../../schema/index.js'
 import type { QuantDatabase } from '../types.js'
@@ -49,13 +50,22 @@ class EmbeddedPreparedQuery<T extends PreparedQueryConfig> extends PgPreparedQue
     super({ sql: queryString, params }, undefined, undefined)
   }
 
+  /** The statement on PGlite; what PGlite throws becomes a QuantDbError without the bound values. */
+  private async run<R>(params: unknown[], options: typeof rawQueryOptions | typeof arrayQueryOptions): Promise<{ rows: R[] }> {
+    try {
+      return await this.client.query<R>(this.queryString, params, options)
+    } catch (error) {
+      throw toQuantDbError(error, params)
+    }
+  }
+
   async execute(placeholderValues: Record<string, unknown> = {}): Promise<T['execute']> {
     const params = fillPlaceholders(this.params, placeholderValues)
     this.logger.logQuery(this.queryString, params)
     if (!this.fields && !this.customResultMapper) {
-      return this.client.query(this.queryString, params, rawQueryOptions) as Promise<T['execute']>
+      return this.run(params, rawQueryOptions) as Promise<T['execute']>
     }
-    const result = await this.client.query<unknown[]>(this.queryString, params, arrayQueryOptions)
+    const result = await this.run<unknown[]>(params, arrayQueryOptions)
     if (this.customResultMapper) return this.customResultMapper(result.rows)
     const { fields } = this
     // joinsNotNullableMap is set by drizzle's query builders on the prepared query (internal field).
@@ -66,7 +76,7 @@ class EmbeddedPreparedQuery<T extends PreparedQueryConfig> extends PgPreparedQue
   async all(placeholderValues: Record<string, unknown> = {}): Promise<T['all']> {
     const params = fillPlaceholders(this.params, placeholderValues)
     this.logger.logQuery(this.queryString, params)
-    const result = await this.client.query(this.queryString, params, rawQueryOptions)
+    const result = await this.run(params, rawQueryOptions)
     return result.rows as T['all']
   }
 
@@ -110,12 +120,17 @@ class EmbeddedSession extends PgSession<PgQueryResultHKT, typeof schemaModule, R
       const tx = new EmbeddedTransaction(this.dialect, this, this.relSchema, 1)
       return tx.inSavepoint(fn)
     }
-    return this.client.transaction(async (client) => {
-      const session = new EmbeddedSession(client, this.dialect, this.relSchema, this.logger, true)
-      const tx = new EmbeddedTransaction(this.dialect, session, this.relSchema)
-      if (config) await tx.setTransaction(config)
-      return fn(tx)
-    })
+    try {
+      return await this.client.transaction(async (client) => {
+        const session = new EmbeddedSession(client, this.dialect, this.relSchema, this.logger, true)
+        const tx = new EmbeddedTransaction(this.dialect, session, this.relSchema)
+        if (config) await tx.setTransaction(config)
+        return fn(tx)
+      })
+    } catch (error) {
+      // PGlite's own BEGIN/COMMIT failures are mapped; the callback's errors come back untouched.
+      throw isDatabaseError(error) ? toQuantDbError(error) : error
+    }
   }
 }
 

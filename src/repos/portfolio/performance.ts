@@ -4,7 +4,6 @@ import { performanceOptionsSchema, type PerformanceOptions } from '../../validat
 import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import type { PerformanceRow, SectorExposure } from './types.js'
-import { mapErrors } from '../../internal/map-errors.js'
 
 /**
  * Brings `portfolio_daily_metrics` up to date with `portfolio_snapshots`. With TimescaleDB that is
@@ -32,7 +31,7 @@ export async function performance(ctx: RepoContext, options: PerformanceOptions)
   const where: SQL[] = []
   if (o.from !== undefined) where.push(gte(portfolioPerformance.day, o.from))
   if (o.to !== undefined) where.push(lte(portfolioPerformance.day, o.to))
-  return mapErrors(ctx.runner.db.select().from(portfolioPerformance).where(and(...where)).orderBy(asc(portfolioPerformance.day)))
+  return ctx.runner.db.select().from(portfolioPerformance).where(and(...where)).orderBy(asc(portfolioPerformance.day))
 }
 
 const num = (v: string | number | null): number | null => (v === null ? null : Number(v))

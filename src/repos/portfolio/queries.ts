@@ -2,7 +2,6 @@ import { and, asc, eq, gte, lte, type SQL } from 'drizzle-orm'
 import { portfolio, trades } from '../../schema/index.js'
 import type { RepoContext } from '../context.js'
 import type { Position, Trade } from './types.js'
-import { mapErrors } from '../../internal/map-errors.js'
 
 /** Filters of `qdb.portfolio.trades()`. Dates are inclusive 'YYYY-MM-DD'. */
 export interface TradeListOptions {
@@ -16,20 +15,20 @@ export interface TradeListOptions {
 }
 
 /** Open positions, by ticker and region. */
-export function listPositions(ctx: RepoContext, options: { region?: string } = {}): Promise<Position[]> {
+export async function listPositions(ctx: RepoContext, options: { region?: string } = {}): Promise<Position[]> {
   const where = options.region === undefined ? undefined : eq(portfolio.region, options.region)
-  return mapErrors(ctx.runner.db.select().from(portfolio).where(where).orderBy(asc(portfolio.ticker), asc(portfolio.region)))
+  return ctx.runner.db.select().from(portfolio).where(where).orderBy(asc(portfolio.ticker), asc(portfolio.region))
 }
 
 /** One position, or undefined when nothing is held. */
 export async function findPosition(ctx: RepoContext, ticker: string, region: string): Promise<Position | undefined> {
-  const [row] = await mapErrors(ctx.runner.db.select().from(portfolio)
-    .where(and(eq(portfolio.ticker, ticker), eq(portfolio.region, region))))
+  const [row] = await ctx.runner.db.select().from(portfolio)
+    .where(and(eq(portfolio.ticker, ticker), eq(portfolio.region, region)))
   return row
 }
 
 /** Trade history, oldest first (trade date, then the order the trades were applied). */
-export function listTrades(ctx: RepoContext, options: TradeListOptions = {}): Promise<Trade[]> {
+export async function listTrades(ctx: RepoContext, options: TradeListOptions = {}): Promise<Trade[]> {
   const where: SQL[] = []
   if (options.ticker !== undefined) where.push(eq(trades.ticker, options.ticker))
   if (options.region !== undefined) where.push(eq(trades.region, options.region))
@@ -39,5 +38,5 @@ export function listTrades(ctx: RepoContext, options: TradeListOptions = {}): Pr
   if (options.to !== undefined) where.push(lte(trades.tradeDate, options.to))
   const query = ctx.runner.db.select().from(trades).where(and(...where)).orderBy(asc(trades.tradeDate), asc(trades.tradeId))
   if (options.limit !== undefined) query.limit(options.limit)
-  return mapErrors(query)
+  return query
 }

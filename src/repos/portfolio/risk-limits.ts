@@ -7,7 +7,6 @@ import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { decimal } from './decimal.js'
 import type { ExitReason, Position, TriggeredExit } from './types.js'
-import { mapErrors } from '../../internal/map-errors.js'
 
 /** Sets (number), clears (null) or keeps (omitted) each limit of one position. */
 export async function setRiskLimits(
@@ -23,9 +22,9 @@ export async function setRiskLimits(
   if (l.stopLossPrice !== undefined) set.stopLossPrice = value(l.stopLossPrice)
   if (l.takeProfitPrice !== undefined) set.takeProfitPrice = value(l.takeProfitPrice)
   if (l.trailingStopDistance !== undefined) set.trailingStopDistance = value(l.trailingStopDistance)
-  const [row] = await mapErrors(ctx.runner.db.update(portfolio).set(set)
+  const [row] = await ctx.runner.db.update(portfolio).set(set)
     .where(and(eq(portfolio.ticker, ticker), eq(portfolio.region, region)))
-    .returning())
+    .returning()
   if (!row) throw new NotFoundError('portfolio', { ticker, region })
   return row
 }

@@ -5,7 +5,6 @@ import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { decimal, roundDivText } from './decimal.js'
 import type { PortfolioSnapshot } from './types.js'
-import { mapErrors } from '../../internal/map-errors.js'
 
 // One statement reads the positions (one consistent view of them), computes every figure in NUMERIC
 // and upserts the day's row. Positions never marked to market are valued at their average buy price.
@@ -69,5 +68,5 @@ export async function snapshots(ctx: RepoContext, range: { from?: string; to?: s
   const where: SQL[] = []
   if (from !== undefined) where.push(gte(portfolioSnapshots.snapshotDate, from))
   if (to !== undefined) where.push(lte(portfolioSnapshots.snapshotDate, to))
-  return mapErrors(ctx.runner.db.select().from(portfolioSnapshots).where(and(...where)).orderBy(asc(portfolioSnapshots.snapshotDate)))
+  return ctx.runner.db.select().from(portfolioSnapshots).where(and(...where)).orderBy(asc(portfolioSnapshots.snapshotDate))
 }
