@@ -145,7 +145,7 @@ export async function importSqlite(ctx: RepoContext, file: string, options: Impo
     }
 
     const report: ImportReport = { file, dryRun, resumed, rejectsFile, tables: [], unknownTables: [], validation: null }
-    const known = new Set([...IMPORTED_TABLES.map((s) => s.table), ...Object.keys(NOT_IMPORTED), 'api_logs', 'system_logs'])
+    const known = new Set([...IMPORTED_TABLES.map((s) => s.table), ...Object.keys(NOT_IMPORTED)])
     report.unknownTables = legacyTables.filter((t) => !known.has(t.toLowerCase()))
 
     for (const spec of IMPORTED_TABLES) {
@@ -217,7 +217,7 @@ async function importTable(ctx: RepoContext, reader: LegacyReader, spec: TableSp
         if ('input' in converted) candidates.push(converted)
         else rejected.push(converted)
       }
-      const next: Checkpoint = { ...done, lastRowid: batch[batch.length - 1]!.rowid, read: done.read + batch.length }
+      const next: Checkpoint = { ...done, lastRowid: batch[batch.length - 1]!.rowid, read: done.read + batch.length, finished: false }
       const write = async (repos: Parameters<TableSpec['run']>[0]) => {
         const outcome = await spec.run(repos, candidates, run.env)
         rejected.push(...outcome.rejected)

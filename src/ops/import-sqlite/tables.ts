@@ -174,4 +174,6 @@ export const NOT_IMPORTED: Readonly<Record<string, string>> = {
   portfolio: 'positions are derived by qdb.portfolio.applyTrade from trades; no repository stores given positions',
   trades: 'qdb.portfolio.applyTrade recomputes executed price, amount and PnL; replaying legacy trades would not keep their values',
   portfolio_snapshots: 'qdb.portfolio.snapshot computes a snapshot from the positions; no repository stores given snapshots',
+  api_logs: 'operational logs are not migrated (the log repository stamps new entries; the legacy rows stay in the file)',
+  system_logs: 'operational logs are not migrated (the log repository stamps new entries; the legacy rows stay in the file)',
 }
