@@ -9,6 +9,7 @@ import type { RepoContext } from './context.js'
 import { recomputeIndicators, type RecomputeOptions, type RecomputeResult } from './ohlcv/indicators-writer.js'
 import { upsertBars, type OhlcvUpsertOptions, type OhlcvUpsertResult } from './ohlcv/ingest.js'
 import { readPanel, type Panel, type PanelField, type PanelOptions } from './ohlcv/panel.js'
+import { name } from '../validation/text.js'
 
 export type { OhlcvBarInput, IndicatorField } from '../validation/ohlcv.js'
 export { INDICATOR_FIELDS } from '../validation/ohlcv.js'
@@ -23,7 +24,7 @@ export type Bar = OhlcvRow
 export type DailySummary = typeof ohlcvDailySummary.$inferSelect
 
 const limitSchema = z.number().int().min(1).max(1_000_000)
-const timeframeSchema = z.string().min(1).max(10)
+const timeframeSchema = name(10, 1)
 
 // ---- latest(): its statements and row decoder (see the method) ----
 const latestInputSchemas = new WeakMap<ReadonlySet<string>, z.ZodType>()

@@ -8,6 +8,7 @@ import { jsonDocument } from '../validation/json.js'
 import { isoDate, regionCode, tickerCode } from '../validation/rules.js'
 import type { RepoContext } from './context.js'
 import { z } from 'zod'
+import { nameString } from '../validation/text.js'
 
 export type { TickerInput }
 export type Ticker = TickerRow
@@ -33,9 +34,9 @@ const COLUMN_OF: Record<string, string> = {
 }
 
 const listOptionsSchema = z.object({
-  region: z.string().optional(),
-  market: z.string().optional(),
-  sector: z.string().optional(),
+  region: nameString.optional(),
+  market: nameString.optional(),
+  sector: nameString.optional(),
   activeOnly: z.boolean().optional(),
   metadata: jsonDocument.optional(),
   orderBy: z.enum(['marketCap', 'ticker']).optional(),

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { jsonDocument } from './json.js'
 import { isoDate, numericFits, regionCode, tickerCode } from './rules.js'
+import { freeText, name } from './text.js'
 
 /** One execution in a backtest's trade log (`backtest_results.trades`, JSONB). */
 export interface BacktestTrade {
@@ -78,13 +79,13 @@ export function backtestTradeSchema(regions: ReadonlySet<string>) {
     price: z.number().refine((v) => v > 0, positive),
     commission: z.number().refine((v) => v >= 0, nonNegative).optional(),
     pnl: z.number().optional(),
-    reason: z.string().max(1000, 'must be at most 1000 characters').optional(),
+    reason: freeText(1000).optional(),
   }).strict()
 }
 
 export function backtestInputSchema(regions: ReadonlySet<string>) {
   return z.object({
-    strategyName: z.string().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    strategyName: name(100, 1),
     region: regionCode(regions),
     simulationDate: z.date({ message: 'must be a valid Date' }).optional(),
     startDate: isoDate,
@@ -103,7 +104,7 @@ export function backtestInputSchema(regions: ReadonlySet<string>) {
     avgWin: numericFits(18, 4).nullable().optional(),
     avgLoss: numericFits(18, 4).nullable().optional(),
     strategyParams: jsonDocument.nullable().optional(),
-    rebalanceFrequency: z.string().min(1, 'must not be empty').max(20, 'must be at most 20 characters').nullable().optional(),
+    rebalanceFrequency: name(20, 1).nullable().optional(),
     transactionCostBps: numericFits(6, 2).refine((v) => v >= 0, nonNegative).nullable().optional(),
     trades: z.array(backtestTradeSchema(regions)).nullable().optional(),
   }).strict().superRefine((b, ctx) => {
@@ -175,7 +176,7 @@ export interface BacktestBestOptions {
 
 export function backtestFilterSchema(regions: ReadonlySet<string>) {
   return z.object({
-    strategy: z.string().min(1, 'must not be empty').max(100, 'must be at most 100 characters').optional(),
+    strategy: name(100, 1).optional(),
     region: regionCode(regions).optional(),
     from: timeBound.optional(),
     to: timeBound.optional(),

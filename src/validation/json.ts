@@ -1,9 +1,10 @@
 import { z } from 'zod'
+import { isStorableText } from './text.js'
 
 // JSONB columns take what JSON.stringify makes of a value, and JSON.stringify is lossy without a word:
 // NaN and ±Infinity become null, undefined and functions vanish, a Date becomes a string, a BigInt
-// throws. PostgreSQL's jsonb also refuses the NUL character. These checks reject such values up front,
-// so the document read back is the document written.
+// throws. PostgreSQL's jsonb also refuses the NUL character and lone UTF-16 surrogates (as strings or
+// keys). These checks reject such values up front, so the document read back is the document written.
 
 const MAX_DEPTH = 64
 
@@ -12,7 +13,7 @@ export function jsonProblem(value: unknown, path = '', depth = 0, seen = new Set
   const at = path === '' ? '' : ` at ${path}`
   if (value === null || typeof value === 'boolean') return undefined
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : `holds a non-finite number${at}`
-  if (typeof value === 'string') return value.includes('\u0000') ? `holds a NUL character${at} (jsonb refuses it)` : undefined
+  if (typeof value === 'string') return isStorableText(value) ? undefined : `${unstorable(value)}${at} (jsonb refuses it)`
   if (typeof value !== 'object') return `holds a ${typeof value}${at}, which JSON cannot carry`
   if (depth >= MAX_DEPTH) return `is nested deeper than ${MAX_DEPTH} levels${at}`
   if (seen.has(value)) return `holds a circular reference${at}`
@@ -30,7 +31,7 @@ export function jsonProblem(value: unknown, path = '', depth = 0, seen = new Set
       return undefined
     }
     for (const [key, item] of Object.entries(value)) {
-      if (key.includes('\u0000')) return `has a key with a NUL character${at}`
+      if (!isStorableText(key)) return `has a key with ${unstorable(key).slice('holds '.length)}${at} (jsonb refuses it)`
       if (item === undefined) continue // JSON.stringify drops it, as an omitted key would be
       const problem = jsonProblem(item, path === '' ? key : `${path}.${key}`, depth + 1, seen)
       if (problem) return problem
@@ -39,6 +40,10 @@ export function jsonProblem(value: unknown, path = '', depth = 0, seen = new Set
   } finally {
     seen.delete(value)
   }
+}
+
+function unstorable(s: string): string {
+  return s.includes('\u0000') ? 'holds a NUL character' : 'holds a lone UTF-16 surrogate'
 }
 
 /** A JSON object for a JSONB column: plain data only (see {@link jsonProblem}). */

@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import type { LogLevel } from '../schema/index.js'
+import { jsonDocument } from './json.js'
 import { int32, regionCode } from './rules.js'
+import { freeText, name } from './text.js'
 
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const satisfies readonly LogLevel[]
 export type { LogLevel }
@@ -46,20 +48,21 @@ export interface SystemLogInput {
   timestamp?: Date | undefined
 }
 
-const optionalText = (max: number) => z.string().max(max, `must be at most ${max} characters`).nullable().optional()
+const optionalName = (max: number) => name(max).nullable().optional()
 const nonNegativeInt = int32.min(0, 'must not be negative').nullable().optional()
 const when = z.date({ message: 'must be a valid Date' }).optional()
-const object = z.record(z.string(), z.unknown()).nullable().optional()
+// Redaction has already made params and context plain JSON with storable text; checked again all the same.
+const object = jsonDocument.nullable().optional()
 
 /** The stored shape of an API call (after redaction): what the schema checks. */
 export function apiLogSchema(regions: ReadonlySet<string>) {
   return z.object({
-    endpoint: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+    endpoint: name(200, 1),
     region: regionCode(regions).nullable().optional(),
     params: object,
     status: nonNegativeInt,
     responseTimeMs: nonNegativeInt,
-    error: z.string().nullable().optional(),
+    error: freeText().nullable().optional(),
     success: z.boolean({ message: 'must be true or false' }).optional(),
     timestamp: when,
   }).strict()
@@ -67,10 +70,10 @@ export function apiLogSchema(regions: ReadonlySet<string>) {
 
 export const systemLogSchema = z.object({
   level: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }),
-  message: z.string().min(1, 'must not be empty'),
-  module: optionalText(100),
-  exceptionType: optionalText(100),
-  stackTrace: z.string().nullable().optional(),
+  message: freeText().min(1, 'must not be empty'),
+  module: optionalName(100),
+  exceptionType: optionalName(100),
+  stackTrace: freeText().nullable().optional(),
   context: object,
   error: z.unknown().optional(),
   timestamp: when,
@@ -88,7 +91,7 @@ export interface ApiFailureQuery {
   limit?: number | undefined
 }
 
-export const apiFailureQuerySchema = z.object({ since, endpoint: z.string().min(1).max(200).optional(), limit }).strict()
+export const apiFailureQuerySchema = z.object({ since, endpoint: name(200, 1).optional(), limit }).strict()
 
 /** Arguments of `qdb.logs.errors`. */
 export interface SystemErrorQuery {
@@ -99,7 +102,7 @@ export interface SystemErrorQuery {
   limit?: number | undefined
 }
 
-export const systemErrorQuerySchema = z.object({ since, module: z.string().min(1).max(100).optional(), limit }).strict()
+export const systemErrorQuerySchema = z.object({ since, module: name(100, 1).optional(), limit }).strict()
 
 /** Options of `qdb.logs.createSystemLogWriter`. */
 export interface SystemLogWriterOptions {

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ValidationError } from '../errors.js'
 import { isIsoDate, isoDate, numericFits, price, regionCode, safeInteger, tickerCode } from './rules.js'
+import { isStorableName, name } from './text.js'
 import { checkRows, MAX_ISSUES, type CheckedRows, type RejectedRow } from './validate.js'
 
 /** The indicator columns of `ohlcv_data`, in table order (camelCase). */
@@ -57,7 +58,7 @@ export function ohlcvBarSchema(regions: ReadonlySet<string>) {
       ticker: tickerCode,
       region: regionCode(regions),
       date: isoDate,
-      timeframe: z.string().min(1, 'must not be empty').max(10, 'must be at most 10 characters').default('daily'),
+      timeframe: name(10, 1).default('daily'),
       open: barPrice,
       high: barPrice,
       low: barPrice,
@@ -166,16 +167,18 @@ function fitsIndicator(v: unknown): boolean {
 /** A strict subset of `ohlcvBarSchema`: true only for bars the schema surely accepts. */
 class FastBarCheck {
   private readonly goodDates = new Set<string>()
+  private readonly goodTickers = new Set<string>()
   constructor(private readonly regions: ReadonlySet<string>) {}
 
   accepts(b: OhlcvBarInput): boolean {
     if (typeof b !== 'object' || b === null) return false
     for (const key in b) if (!ALLOWED.has(key)) return false
     const { ticker, date, timeframe, open, high, low, close, volume } = b
-    if (typeof ticker !== 'string' || ticker.length < 1 || ticker.length > 20 || ticker.trim() !== ticker) return false
+    if (typeof ticker !== 'string' || !this.isTicker(ticker)) return false
     if (typeof b.region !== 'string' || !this.regions.has(b.region)) return false
     if (typeof date !== 'string' || !this.isDate(date)) return false
-    if (timeframe !== undefined && (typeof timeframe !== 'string' || timeframe.length < 1 || timeframe.length > 10)) return false
+    if (timeframe !== undefined && (typeof timeframe !== 'string' || timeframe.length < 1 || timeframe.length > 10
+      || !isStorableName(timeframe))) return false
     if (!fitsPrice(open) || !fitsPrice(high) || !fitsPrice(low) || !fitsPrice(close)) return false
     if (!(high >= low && high >= open && high >= close && low <= open && low <= close)) return false
     if (!Number.isSafeInteger(volume) || volume < 0) return false
@@ -183,6 +186,14 @@ class FastBarCheck {
     for (const field of INDICATOR_FIELDS) if (!fitsIndicator(b[field])) return false
     if (b.rsi != null && !(b.rsi >= 0 && b.rsi <= 100)) return false
     if (b.atr != null && !(b.atr >= 0)) return false
+    return true
+  }
+
+  // Bars come many per ticker: each distinct ticker is checked once (length, blanks, text rules of text.ts).
+  private isTicker(s: string): boolean {
+    if (this.goodTickers.has(s)) return true
+    if (s.length < 1 || s.length > 20 || s.trim() !== s || !isStorableName(s)) return false
+    this.goodTickers.add(s)
     return true
   }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { ValidationError, type ValidationIssue } from '../errors.js'
 import { isoDate, money, numericFits, price, regionCode, tickerCode } from './rules.js'
+import { freeText, name } from './text.js'
 import { checkRows, MAX_ISSUES } from './validate.js'
 
 /**
@@ -33,8 +34,9 @@ export interface TradeInput {
   notes?: string | null | undefined
 }
 
-const text = (max?: number) =>
-  (max === undefined ? z.string() : z.string().max(max, `must be at most ${max} characters`)).nullable().optional()
+// Names and ids carry no control characters; free text may hold line breaks (see text.ts).
+const label = (max: number) => name(max).nullable().optional()
+const text = () => freeText().nullable().optional()
 const nonNegative = { message: 'must not be negative' }
 
 /** A price a NUMERIC(18, 4) column keeps as a positive number. */
@@ -59,10 +61,10 @@ export function tradeInputSchema(regions: ReadonlySet<string>) {
       // NUMERIC(6, 2) keeps slippage below 10,000 bps, so a SELL's executed price stays above zero
       // except for prices near 0.0001 (checked against the executed price when the trade is applied).
       slippageBps: numericFits(6, 2).refine((v) => v >= 0, nonNegative).optional(),
-      strategyName: text(100),
-      signalSource: text(50),
+      strategyName: label(100),
+      signalSource: label(50),
       entryReason: text(),
-      orderId: text(50),
+      orderId: label(50),
       executionTimestamp: z.date({ message: 'must be a valid Date' }).optional(),
       notes: text(),
     })

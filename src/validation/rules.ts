@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { textProblem } from './text.js'
 
 // Building blocks shared by every table's input schema. zod 4 numbers already reject NaN and ±Infinity.
 
@@ -16,14 +17,19 @@ export function isIsoDate(value: string): boolean {
 /** A DATE column: 'YYYY-MM-DD', a real day. */
 export const isoDate = z.string().refine(isIsoDate, { message: "must be a real date written 'YYYY-MM-DD'" })
 
-/** A ticker code: 1 to 20 characters, no surrounding blanks. */
+/**
+ * A ticker code: 1 to 20 characters, no surrounding blanks, and a storable name (no control
+ * character, NUL or lone surrogate: see text.ts): a line break in a key is never a real ticker.
+ */
 export const tickerCode = z
   .string()
   .min(1, 'must not be empty')
   .max(20, 'must be at most 20 characters')
   .refine((s) => s.trim() === s, { message: 'must not start or end with white space' })
-  // eslint-disable-next-line no-control-regex -- a NUL or a line break in a key is never a real ticker
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: 'must not contain control characters' })
+  .superRefine((s, ctx) => {
+    const problem = textProblem(s, 'name')
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
 
 /** A region among the configured ones (KR, US, CN, HK, JP, VN by default). */
 export function regionCode(regions: ReadonlySet<string>) {

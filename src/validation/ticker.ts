@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { jsonDocument } from './json.js'
 import { isoDate, regionCode, safeInteger, tickerCode } from './rules.js'
+import { name } from './text.js'
 
 /** A row for `qdb.tickers.upsert`. Omitted fields keep their stored value on update. */
 export interface TickerInput {
@@ -17,7 +18,7 @@ export interface TickerInput {
   metadata?: Record<string, unknown> | null | undefined
 }
 
-const text = (max: number) => z.string().max(max, `must be at most ${max} characters`).nullable().optional()
+const text = (max: number) => name(max).nullable().optional()
 
 export function tickerInputSchema(regions: ReadonlySet<string>) {
   return z

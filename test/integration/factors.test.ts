@@ -280,7 +280,7 @@ forEachTarget('factors', (target, db) => {
     const e = await db().factors.upsert([scored('NUL1', 'KR', '2015-01-05', 50, 'BUY'), scored('NUL\u00002', 'KR', '2015-01-05', 50, 'BUY')])
       .catch((x: unknown) => x)
     expect(e).toBeInstanceOf(ValidationError)
-    expect((e as ValidationError).issues[0]).toMatchObject({ row: 1, field: 'ticker', message: 'must not contain control characters' })
+    expect((e as ValidationError).issues[0]).toMatchObject({ row: 1, field: 'ticker', message: expect.stringMatching(/NUL character/) })
     expect(await db().factors.find('NUL1', 'KR', '2015-01-05')).toBeUndefined()
   })
 

@@ -1,21 +1,40 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { readMigrationFiles } from 'drizzle-orm/migrator'
 import { describe, expect, it } from 'vitest'
-import { createQuantDb } from '../../src/index.js'
+import { createQuantDb, type QuantDb } from '../../src/index.js'
 import { createTestDb } from '../../src/testing/index.js'
 import { forEachTarget } from '../helpers/targets.js'
 
 const objectCount = `SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace`
 
+// What the drizzle/ folder holds, whatever the number of migrations: their tags, hashes and timestamps.
+const FOLDER = fileURLToPath(new URL('../../drizzle/', import.meta.url))
+const TAGS = (JSON.parse(readFileSync(`${FOLDER}meta/_journal.json`, 'utf8')) as { entries: { tag: string }[] }).entries.map((e) => e.tag)
+const MIGRATIONS = readMigrationFiles({ migrationsFolder: FOLDER }).map((m) => ({ hash: m.hash, createdAt: m.folderMillis }))
+
+/** drizzle's bookkeeping table, in the order the migrations were applied. */
+async function history(qdb: Pick<QuantDb, 'query'>) {
+  const rows = await qdb.query<{ hash: string; created_at: string | number }>('SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id')
+  return rows.map((r) => ({ hash: r.hash, createdAt: Number(r.created_at) }))
+}
+
 forEachTarget('migrate', (target, db) => {
-  it('is a no-op the second time', async () => {
+  it('has applied every migration of the folder, each recorded once, in order', async () => {
+    expect(TAGS.length).toBeGreaterThan(0)
+    expect(MIGRATIONS).toHaveLength(TAGS.length)
+    expect(await history(db())).toEqual(MIGRATIONS)
+  })
+
+  it('is a no-op the second time: nothing applied, no object added, nothing recorded twice', async () => {
     const before = await db().query<{ n: number }>(objectCount)
     const again = await db().migrate()
     expect(again.applied).toEqual([])
     expect(await db().query<{ n: number }>(objectCount)).toEqual(before)
-    const history = await db().query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations')
-    expect(history[0]?.n).toBe(2)
+    expect(await history(db())).toEqual(MIGRATIONS)
   })
 
   it('reports capabilities by what the database can do', () => {
@@ -65,7 +84,9 @@ describe('migrate, server only', () => {
     const second = await createQuantDb({ url: first.url!, logger: {} })
     try {
       const results = await Promise.all([first.migrate(), second.migrate()])
-      expect(results.map((r) => r.applied.length).sort()).toEqual([0, 2])
+      // One call applied all of them, in order; the other found nothing left to do.
+      expect(results.map((r) => r.applied).sort((a, b) => a.length - b.length)).toEqual([[], TAGS])
+      expect(await history(first)).toEqual(MIGRATIONS)
     } finally {
       await second.close()
       await first.close()
@@ -78,7 +99,7 @@ describe('embedded on disk', () => {
     const dir = mkdtempSync(join(tmpdir(), 'quantdb-'))
     try {
       const first = await createQuantDb({ dataDir: dir, logger: {} })
-      expect((await first.migrate()).applied).toHaveLength(2)
+      expect((await first.migrate()).applied).toEqual(TAGS)
       await first.exec(`INSERT INTO tickers (ticker, region, listed_date) VALUES ('DISK', 'US', '2021-06-01')`)
       await first.close()
 
@@ -87,6 +108,7 @@ describe('embedded on disk', () => {
       // TimescaleDB complete, not half-loaded (test/integration/embedded-reopen.test.ts goes further)
       expect(await reopened.query(`SELECT _timescaledb_functions.tsl_loaded() AS tsl`)).toEqual([{ tsl: true }])
       expect((await reopened.migrate()).applied).toEqual([])
+      expect(await history(reopened)).toEqual(MIGRATIONS)
       expect(await reopened.query(`SELECT ticker, listed_date FROM tickers`)).toEqual([
         { ticker: 'DISK', listed_date: '2021-06-01' },
       ])

@@ -277,9 +277,22 @@ forEachTarget('ohlcv', (target, db) => {
     await db().ohlcv.refreshDailySummary({ from: '2024-10-02', to: '2024-10-02' })
     const [, day2] = await db().ohlcv.dailySummary({ region: 'VN', from: '2024-10-01', to: '2024-10-31' })
     expect(day2).toMatchObject({ nTickers: 2, avgClose: 100, totalVolume: 20 })
-    // TimescaleDB refreshes continuous aggregates only outside a transaction; plain mode can refresh inside one.
-    const inTx = db().transaction((tx) => tx.ohlcv.refreshDailySummary())
-    if (target.timescale) await expect(inTx).rejects.toMatchObject({ reason: 'unsupported' })
-    else await expect(inTx).resolves.toBeUndefined()
+    // TimescaleDB refreshes continuous aggregates only outside a transaction; plain mode can refresh inside
+    // one, and the transaction then reads its own bar: day 2 = S1 150 (vol 5), S2 50 (15), S3 250 (25)
+    // → 3 tickers, avg close (150 + 50 + 250) / 3 = 150, volume 45 in all, 15 on average.
+    const inTx = db().transaction(async (tx) => {
+      await tx.ohlcv.upsert([{ ...bar('S3', '2024-10-02', { close: 250, volume: 25, high: 260 }), region: 'VN' }])
+      await tx.ohlcv.refreshDailySummary({ from: '2024-10-02', to: '2024-10-02' })
+      return tx.ohlcv.dailySummary({ region: 'VN', from: '2024-10-02', to: '2024-10-02' })
+    })
+    const day2With3 = { day: '2024-10-02', nTickers: 3, avgClose: 150, avgVolume: 15, totalVolume: 45 }
+    if (target.timescale) {
+      await expect(inTx).rejects.toMatchObject({ reason: 'unsupported' })
+      expect((await db().ohlcv.dailySummary({ region: 'VN', from: '2024-10-02', to: '2024-10-02' }))[0]).toMatchObject({ nTickers: 2 })
+    } else {
+      expect(await inTx).toEqual([expect.objectContaining(day2With3)])
+      // Committed: the refreshed view is what everyone reads now.
+      expect(await db().ohlcv.dailySummary({ region: 'VN', from: '2024-10-02', to: '2024-10-02' })).toEqual([expect.objectContaining(day2With3)])
+    }
   })
 })

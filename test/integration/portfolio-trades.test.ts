@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest'
-import { createQuantDb, ValidationError, type QuantDb, type TradeInput } from '../../src/index.js'
+import { createQuantDb, QuantDbError, ValidationError, type QuantDb, type TradeInput } from '../../src/index.js'
 import { roundDivText } from '../../src/repos/portfolio/decimal.js'
 import { tickers } from '../../src/schema/index.js'
 import { forEachTarget } from '../helpers/targets.js'
@@ -242,17 +242,30 @@ forEachTarget('portfolio trades', (target, db) => {
   })
 
   it('a rejection caught inside qdb.transaction undoes only that step (savepoint)', async () => {
-    await db().transaction(async (tx) => {
-      await tx.portfolio.applyTrade(trade({ ticker: 'TX2', tradeType: 'BUY', quantity: 10, price: 100 }))
-      for (const bad of [
-        trade({ ticker: 'UNLISTED', tradeType: 'BUY', quantity: 1, price: 1 }),
-        trade({ ticker: 'TX2', tradeType: 'SELL', quantity: 11, price: 1 }),
-      ]) {
-        expect(await failure(tx.portfolio.applyTrade(bad))).toBeInstanceOf(ValidationError)
-      }
-      await tx.portfolio.applyTrade(trade({ ticker: 'TX2', tradeType: 'SELL', quantity: 4, price: 110 }))
-    })
-    expect(await db().portfolio.position('TX2', 'KR')).toMatchObject({ quantity: 6 })
+    // A refusal AFTER the trade has written: a BUY moves the position first and inserts the trade
+    // second; this CHECK (of this test only) makes the server refuse the trade row. Only the savepoint's
+    // rollback undoes the position's move (and, on a failed statement, keeps the transaction usable).
+    await db().exec(`ALTER TABLE trades ADD CONSTRAINT test_refuse_order CHECK (order_id IS DISTINCT FROM 'REFUSE-ME') NOT VALID`)
+    try {
+      await db().transaction(async (tx) => {
+        await tx.portfolio.applyTrade(trade({ ticker: 'TX2', tradeType: 'BUY', quantity: 10, price: 100 }))
+        for (const bad of [
+          trade({ ticker: 'UNLISTED', tradeType: 'BUY', quantity: 1, price: 1 }),
+          trade({ ticker: 'TX2', tradeType: 'SELL', quantity: 11, price: 1 }),
+        ]) {
+          expect(await failure(tx.portfolio.applyTrade(bad))).toBeInstanceOf(ValidationError)
+        }
+        const late = await failure(tx.portfolio.applyTrade(trade({ ticker: 'TX2', tradeType: 'BUY', quantity: 5, price: 90, orderId: 'REFUSE-ME' })))
+        expect(late).toBeInstanceOf(QuantDbError)
+        expect(late).toMatchObject({ reason: 'check_violation', constraint: 'test_refuse_order' })
+        // The position is as before the refused BUY: 10 @ 100, not 15 @ 96.6667.
+        expect(await tx.portfolio.position('TX2', 'KR')).toMatchObject({ quantity: 10, avgBuyPrice: 100 })
+        await tx.portfolio.applyTrade(trade({ ticker: 'TX2', tradeType: 'SELL', quantity: 4, price: 110 }))
+      })
+    } finally {
+      await db().exec('ALTER TABLE trades DROP CONSTRAINT test_refuse_order')
+    }
+    expect(await db().portfolio.position('TX2', 'KR')).toMatchObject({ quantity: 6, avgBuyPrice: 100 })
     expect(await db().portfolio.trades({ ticker: 'TX2' })).toHaveLength(2)
   })
 })

@@ -101,7 +101,10 @@ describe('ohlcv bar validation', () => {
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T
     const prices = [0, 0.00004, 0.00005, 0.0001, 1, 99.99995, 100, 1e13, 99_999_999_999_999.99, -1, Number.NaN]
     const bars = Array.from({ length: 5_000 }, (_, i) => ({
-      ticker: pick(['A', ' A', 'T'.repeat(20), 'T'.repeat(21), '']), region: pick(['KR', 'US', 'kr']),
+      // Text rules too: control characters, NUL, lone surrogates (refused) and a surrogate pair (fine).
+      ticker: pick(['A', ' A', 'T'.repeat(20), 'T'.repeat(21), '', 'A\n', 'A\t', 'A\u001b', 'A\u007f', 'A\u0085', 'A\u0000', 'S\uD800', '\uDC00S', 'S😀']),
+      region: pick(['KR', 'US', 'kr']),
+      ...(rand() < 0.2 ? { timeframe: pick(['daily', 'weekly', '', 'x'.repeat(11), 'd\n', 'd\u0000', 'd\uD800']) } : {}),
       date: `2024-0${1 + (i % 9)}-${pick(['01', '29', '30', '31'])}`,
       open: pick(prices), high: pick(prices), low: pick(prices), close: pick(prices),
       volume: pick([0, 1, -1, 1.5, 2 ** 53, 2 ** 53 - 1]),

@@ -7,6 +7,7 @@ import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { INDICATOR_COLUMNS } from './csv.js'
 import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
+import { name } from '../../validation/text.js'
 
 export interface RecomputeOptions {
   region: string
@@ -47,7 +48,7 @@ function optionsSchema(regions: ReadonlySet<string>) {
     region: regionCode(regions),
     tickers: z.array(tickerCode).optional(),
     from: isoDate.optional(),
-    timeframe: z.string().min(1).max(10).optional(),
+    timeframe: name(10, 1).optional(),
     warmup: z.number().int().min(0).optional(),
     onProgress: z.unknown().optional(),
   })

@@ -3,6 +3,7 @@ import { isoDate, regionCode, tickerCode } from '../../validation/rules.js'
 import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
+import { name } from '../../validation/text.js'
 
 /** Panel fields (camelCase) and their columns. */
 export const PANEL_COLUMNS = {
@@ -52,7 +53,7 @@ function optionsSchema(regions: ReadonlySet<string>) {
     from: isoDate,
     to: isoDate,
     fields: z.array(z.enum(Object.keys(PANEL_COLUMNS) as [PanelField, ...PanelField[]])).min(1).optional(),
-    timeframe: z.string().min(1).max(10).optional(),
+    timeframe: name(10, 1).optional(),
     calendar: z.array(isoDate).optional(),
   }).refine((o) => o.from <= o.to, { path: ['to'], message: 'must not be before from' })
 }
