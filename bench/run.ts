@@ -6,6 +6,7 @@
  *   npm run bench -- --full                        # the realistic volumes (each bench's own defaults): long
  *   npm run bench -- --modes server --reps 5       # anything else is passed through to every bench
  *   npm run bench -- --only ohlcv-reads,compression
+ *   npm run bench -- --scale spec --reuse          # 2,000 x 1,250 on a TimescaleDB server (bench/spec-scale.ts)
  *
  * Without --full each bench gets the small sizes below; options you pass come first on its command
  * line, so they win over these (every bench reads the first occurrence of an option).
@@ -29,13 +30,18 @@ const SMALL: Record<string, string[]> = {
 
 const argv = process.argv.slice(2)
 const full = argv.includes('--full')
+// `--scale spec`: the spec-capacity bench only (bench/spec-scale.ts, a TimescaleDB server, minutes to
+// build once); without it that bench is left out.
+const scaleAt = argv.indexOf('--scale')
+const specScale = scaleAt >= 0 && argv[scaleAt + 1] === 'spec'
 const onlyAt = argv.indexOf('--only')
 const only = onlyAt >= 0 ? new Set((argv[onlyAt + 1] ?? '').split(',').filter(Boolean)) : undefined
-const passThrough = argv.filter((a, i) => a !== '--full' && i !== onlyAt && i !== onlyAt + 1)
+const passThrough = argv.filter((a, i) => a !== '--full' && i !== onlyAt && i !== onlyAt + 1 && i !== scaleAt && i !== scaleAt + 1)
 
 const benches = readdirSync(HERE)
   .filter((f) => f.endsWith('.ts') && !f.startsWith('_') && f !== basename(fileURLToPath(import.meta.url)))
   .map((f) => f.slice(0, -'.ts'.length))
+  .filter((b) => (specScale ? b === 'spec-scale' : b !== 'spec-scale'))
   .filter((b) => !only || only.has(b))
   .sort()
 if (only) for (const b of only) if (!benches.includes(b)) console.warn(`--only: no bench named ${b}`)
@@ -81,7 +87,7 @@ console.log('Absolute times on a shared machine are noise; read the ratios (libr
 const failed: string[] = []
 const all: Result[] = []
 for (const name of benches) {
-  const args = [...passThrough, ...(full ? [] : (SMALL[name] ?? []))]
+  const args = [...passThrough, ...(full || specScale ? [] : (SMALL[name] ?? []))]
   console.log(`\n=== ${name} ${args.join(' ')}`)
   const t0 = performance.now()
   const { code, results } = await runBench(name, args)

@@ -31,6 +31,9 @@ export function reasonFromCode(code: string | undefined): QuantDbErrorReason {
     case '0A000': return 'unsupported'
     // The URL names a database that does not exist: a retry cannot help.
     case '3D000': return 'configuration'
+    // configuration_limit_exceeded: a server setting refused the work (e.g. TimescaleDB's
+    // max_tuples_decompressed_per_dml_transaction); the hint names the setting.
+    case '53400': return 'configuration'
   }
   // invalid_authorization_specification (28000), invalid_password (28P01): wrong role or password.
   if (code.startsWith('28')) return 'authentication'
@@ -135,7 +138,9 @@ export function toQuantDbError(error: unknown, params?: readonly unknown[]): Qua
     schema: str(e['schema_name']) ?? str(e['schema']),
     cause: e,
   }
-  const message = e.message.startsWith('Failed query:') ? 'Query failed' : e.message
+  let message = e.message.startsWith('Failed query:') ? 'Query failed' : e.message
+  // A limit's message alone does not say which setting: the server's hint does.
+  if (code === '53400' && fields.hint) message = `${message}: ${fields.hint}`
   return new QuantDbError(reasonFromCode(code), message, fields)
 }
 

@@ -8,6 +8,16 @@ export type DriverKind = 'embedded' | 'postgres'
 
 export type Row = Record<string, unknown>
 
+/** How a driver may run one statement. */
+export interface StatementOptions {
+  /**
+   * Keep it as a named prepared statement on the connection (server): later calls skip the parse
+   * and the describe round trip, and PostgreSQL may reuse a plan. For the library's fixed hot read
+   * statements only (one text, parameters bound), never for text built per call. Embedded: ignored.
+   */
+  prepare?: boolean | undefined
+}
+
 /**
  * The small interface every driver implements, and what the repositories are written against.
  * A runner is either the whole database or one transaction; `db` is drizzle bound to the same scope.
@@ -19,9 +29,9 @@ export interface QueryRunner {
   readonly db: QuantDatabase
   readonly inTransaction: boolean
   /** One statement with `$1`-style parameters; rows as objects. */
-  query<T = Row>(text: string, params?: readonly unknown[]): Promise<T[]>
+  query<T = Row>(text: string, params?: readonly unknown[], options?: StatementOptions): Promise<T[]>
   /** One statement; rows as arrays in select-list order (no object per row). */
-  queryArrays(text: string, params?: readonly unknown[]): Promise<unknown[][]>
+  queryArrays(text: string, params?: readonly unknown[], options?: StatementOptions): Promise<unknown[][]>
   /** Several statements, no parameters. */
   exec(text: string): Promise<void>
   /** `COPY table (columns) FROM STDIN` with CSV text (no header, NULL as empty unquoted field). */

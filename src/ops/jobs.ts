@@ -17,7 +17,9 @@ export async function listJobs(ctx: RepoContext): Promise<JobInfo[]> {
             j.schedule_interval::text AS schedule_interval, j.config
      FROM timescaledb_information.jobs j
      LEFT JOIN timescaledb_information.continuous_aggregates ca ON ca.materialization_hypertable_name = j.hypertable_name
-     WHERE j.proc_name LIKE 'policy_%' AND j.proc_name NOT LIKE 'policy_job_stat%'
+     -- the library's policies all act on a hypertable; TimescaleDB's own jobs (job history
+     -- retention, the telemetry reporter of a server build) do not
+     WHERE j.proc_name LIKE 'policy_%' AND j.hypertable_name IS NOT NULL
      ORDER BY j.job_id`,
   )
   return rows.map((r) => ({

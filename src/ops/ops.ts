@@ -7,6 +7,7 @@ import { listJobs, runJobs, type JobInfo } from './jobs.js'
 import { maintenance, type MaintenanceReport } from './maintenance.js'
 import { indexUsage, slowQueries, tableSizes, type IndexUsage, type SlowQuery } from './monitoring.js'
 import { COMPRESSION } from './retention.js'
+import { refreshWaitingForScheduler } from '../internal/refresh.js'
 
 /**
  * `qdb.ops`: the operator's side — aggregates, policies and jobs, compression, maintenance, monitoring.
@@ -31,7 +32,7 @@ export class Ops {
     for (const name of names) {
       if (!AGGREGATES.includes(name)) throw new RangeError(`Unknown aggregate ${name}`)
       if (this.ctx.capabilities.timescale) {
-        await this.ctx.runner.exec(`CALL refresh_continuous_aggregate('${name}', NULL, NULL)`)
+        await refreshWaitingForScheduler(this.ctx, `CALL refresh_continuous_aggregate('${name}', NULL, NULL)`)
       } else {
         await this.ctx.runner.exec(`REFRESH MATERIALIZED VIEW ${name}`)
       }

@@ -13,6 +13,14 @@ import { checkOne, checkRows, type RejectedRow } from '../validation/validate.js
 import type { RepoContext } from './context.js'
 import { historyQuery, latestQuery, monthlyPerformanceQuery, topSignalsQuery } from './factors/queries.js'
 import { mergeScores } from './factors/upsert.js'
+import { refreshWaitingForScheduler } from '../internal/refresh.js'
+import { CachedRead, perRegions } from '../internal/fast-select.js'
+
+// The hot reads (topSignals, history): schemas built once per set of regions, statements cached and
+// prepared, rows decoded by position (src/internal/fast-select.ts; bench/spec-scale.ts).
+const topSignalsSchema = perRegions(topSignalsOptionsSchema)
+const keySchema = perRegions((regions) => z.object({ ticker: tickerCode, region: regionCode(regions), calculationDate: isoDate.optional() }))
+const scoreReads = new CachedRead<FactorScoreRow>(factorScores)
 
 export type { FactorScoreInput, FactorUpsertOptions, MonthlyPerformanceOptions, Signal, TickerKey, TopSignalsOptions }
 export type FactorScore = FactorScoreRow
@@ -101,8 +109,9 @@ export class FactorRepo {
    * ```
    */
   async topSignals(options: TopSignalsOptions): Promise<FactorScore[]> {
-    const o = checkOne('factor_scores', options, topSignalsOptionsSchema(this.ctx.options.regions))
-    return topSignalsQuery(this.ctx.runner.db, o)
+    const o = checkOne('factor_scores', options, topSignalsSchema(this.ctx.options.regions))
+    const params = o.region === undefined ? [o.date, o.limit] : [o.date, o.region, o.limit]
+    return scoreReads.run(this.ctx.runner, `top:${o.signal}:${o.region !== undefined}`, () => topSignalsQuery(this.ctx.runner.db, o), params)
   }
 
   /**
@@ -137,7 +146,9 @@ export class FactorRepo {
   async history(ticker: string, region: string, from?: string, to?: string): Promise<FactorScore[]> {
     this.checkKey(ticker, region, {})
     checkOne('factor_scores', { from, to }, dateRangeSchema)
-    return historyQuery(this.ctx.runner.db, ticker, region, from, to)
+    const params = [ticker, region, ...(from === undefined ? [] : [from]), ...(to === undefined ? [] : [to])]
+    return scoreReads.run(this.ctx.runner, `history:${from !== undefined}:${to !== undefined}`,
+      () => historyQuery(this.ctx.runner.db, ticker, region, from, to), params)
   }
 
   /**
@@ -164,7 +175,7 @@ export class FactorRepo {
   async refreshMonthlyPerformance(): Promise<boolean> {
     if (this.ctx.capabilities.timescale) {
       if (this.ctx.runner.inTransaction) return false
-      await this.ctx.runner.exec(`CALL refresh_continuous_aggregate('factor_monthly_performance', NULL, NULL)`)
+      await refreshWaitingForScheduler(this.ctx, `CALL refresh_continuous_aggregate('factor_monthly_performance', NULL, NULL)`)
     } else {
       await this.ctx.runner.exec('REFRESH MATERIALIZED VIEW factor_monthly_performance')
     }
@@ -172,7 +183,6 @@ export class FactorRepo {
   }
 
   private checkKey(ticker: string, region: string, extra: { calculationDate?: string }): void {
-    const schema = z.object({ ticker: tickerCode, region: regionCode(this.ctx.options.regions), calculationDate: isoDate.optional() })
-    checkOne('factor_scores', { ticker, region, ...extra }, schema)
+    checkOne('factor_scores', { ticker, region, ...extra }, keySchema(this.ctx.options.regions))
   }
 }

@@ -10,6 +10,8 @@ import { recomputeIndicators, type RecomputeOptions, type RecomputeResult } from
 import { upsertBars, type OhlcvUpsertOptions, type OhlcvUpsertResult } from './ohlcv/ingest.js'
 import { readPanel, type Panel, type PanelField, type PanelOptions } from './ohlcv/panel.js'
 import { name } from '../validation/text.js'
+import { refreshWaitingForScheduler } from '../internal/refresh.js'
+import { CachedRead, perRegions } from '../internal/fast-select.js'
 
 export type { OhlcvBarInput, IndicatorField } from '../validation/ohlcv.js'
 export { INDICATOR_FIELDS } from '../validation/ohlcv.js'
@@ -34,6 +36,14 @@ const BAR_SELECT = `SELECT ticker, region, date, timeframe, open, high, low, clo
   FROM ohlcv_data WHERE ticker = $1 AND region = $2 AND timeframe = $3`
 const LATEST_SQL = `${BAR_SELECT} ORDER BY date DESC LIMIT $4`
 const LATEST_SINCE_SQL = `${BAR_SELECT} AND date >= $5::date ORDER BY date DESC LIMIT $4`
+const RANGE_SQL = `${BAR_SELECT} AND date >= $4::date AND date <= $5::date ORDER BY date`
+const rangeInputSchemas = perRegions((regions) => z.object({
+  ticker: tickerCode, region: regionCode(regions), from: isoDate, to: isoDate, timeframe: timeframeSchema,
+}))
+const summaryInputSchemas = perRegions((regions) => z.object({
+  region: regionCode(regions), from: isoDate, to: isoDate, refresh: z.boolean().optional(),
+}))
+const summaryReads = new CachedRead<DailySummary>(ohlcvDailySummary)
 /** NUMERIC / BIGINT as drizzle's `mode: 'number'` columns decode them (text on the wire, or a number). */
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : typeof v === 'number' ? v : Number(v))
 /**
@@ -70,8 +80,10 @@ export class OhlcvRepo {
    * rejects the call with a ValidationError naming row and field and nothing is written; with
    * `onInvalid: 'skip'` bad bars are returned in `rejectedRows` and the rest is written.
    *
-   * One transaction (a savepoint inside `qdb.transaction`), fed by COPY through a staging table in
-   * batches, so any number of bars works; bars in compressed chunks are updated in place.
+   * One transaction (a savepoint inside `qdb.transaction`). Bars that are all new (no stored bar of
+   * these tickers in the call's days: a day's ingest, a backfill) are COPYed straight into the table;
+   * otherwise they go by COPY through a staging table and a merge, in batches, so any number of bars
+   * works; bars in any number of compressed chunks are updated in place.
    * Re-sent identical bars are counted `unchanged` and not rewritten; changed ones get a fresh
    * `last_updated`. `adjustedClose` left out keeps the stored value. Indicators are normally left to
    * `recomputeIndicators` (prices changed here make them stale until it runs); a bar may carry them
@@ -109,8 +121,8 @@ export class OhlcvRepo {
     // drizzle's generic row mapper and query building.
     const read = async (since?: string): Promise<Bar[]> => {
       const rows = since === undefined
-        ? await this.ctx.runner.queryArrays(LATEST_SQL, [ticker, region, timeframe, limit])
-        : await this.ctx.runner.queryArrays(LATEST_SINCE_SQL, [ticker, region, timeframe, limit, since])
+        ? await this.ctx.runner.queryArrays(LATEST_SQL, [ticker, region, timeframe, limit], { prepare: true })
+        : await this.ctx.runner.queryArrays(LATEST_SINCE_SQL, [ticker, region, timeframe, limit, since], { prepare: true })
       return rows.map(decodeBar)
     }
     // Without a date bound a hypertable query is planned over every chunk, which dominates on a long
@@ -130,13 +142,10 @@ export class OhlcvRepo {
    */
   async range(ticker: string, region: string, from: string, to: string, options: { timeframe?: string } = {}): Promise<Bar[]> {
     const { timeframe = 'daily' } = options
-    checkOne('ohlcv_data', { ticker, region, from, to, timeframe }, z.object({
-      ticker: tickerCode, region: regionCode(this.ctx.options.regions), from: isoDate, to: isoDate, timeframe: timeframeSchema,
-    }))
-    return this.ctx.runner.db.select().from(ohlcvData)
-      .where(and(eq(ohlcvData.ticker, ticker), eq(ohlcvData.region, region), eq(ohlcvData.timeframe, timeframe),
-        gte(ohlcvData.date, from), lte(ohlcvData.date, to)))
-      .orderBy(asc(ohlcvData.date))
+    checkOne('ohlcv_data', { ticker, region, from, to, timeframe }, rangeInputSchemas(this.ctx.options.regions))
+    // As latest(): one prepared statement, rows decoded by position into what drizzle's select gave.
+    const rows = await this.ctx.runner.queryArrays(RANGE_SQL, [ticker, region, timeframe, from, to], { prepare: true })
+    return rows.map(decodeBar)
   }
 
   /**
@@ -179,20 +188,21 @@ export class OhlcvRepo {
 
   /**
    * Per-day market statistics of a region from the `ohlcv_daily_summary` aggregate (spec 4.1), oldest
-   * first. The aggregate holds what was there at its last refresh: pass `refresh: true` (or call
-   * `refreshDailySummary`) after writing bars. Outside a transaction only, with TimescaleDB.
+   * first. The aggregate holds what was there at its last refresh. With TimescaleDB, `upsert` and
+   * `recomputeIndicators` refresh the days they wrote when those reach back further than the
+   * aggregate's policy looks (3 days): a backfill is in the summary when they return; recent days come
+   * with the policy (`qdb.ops.runJobs()` embedded). Writes made inside `qdb.transaction`, and plain
+   * mode: pass `refresh: true` (or call `refreshDailySummary`) after writing bars, outside a transaction.
    *
    * @example `const days = await qdb.ohlcv.dailySummary({ region: 'KR', from: '2024-01-01', to: '2024-03-31', refresh: true })`
    */
   async dailySummary(options: { region: string; from: string; to: string; refresh?: boolean }): Promise<DailySummary[]> {
-    const { region, from, to } = checkOne('ohlcv_daily_summary', options, z.object({
-      region: regionCode(this.ctx.options.regions), from: isoDate, to: isoDate, refresh: z.boolean().optional(),
-    }))
+    const { region, from, to } = checkOne('ohlcv_daily_summary', options, summaryInputSchemas(this.ctx.options.regions))
     if (options.refresh) await this.refreshDailySummary({ from, to })
     const v = ohlcvDailySummary
-    return this.ctx.runner.db.select().from(v)
+    return summaryReads.run(this.ctx.runner, 'summary', () => this.ctx.runner.db.select().from(v)
       .where(and(eq(v.region, region), gte(v.day, from), lte(v.day, to)))
-      .orderBy(asc(v.day))
+      .orderBy(asc(v.day)), [region, from, to])
   }
 
   /**
@@ -213,6 +223,6 @@ export class OhlcvRepo {
     // Validated 'YYYY-MM-DD' literals (CALL takes no bound parameters here); the window end is exclusive.
     const start = options.from ? `DATE '${options.from}'` : 'NULL'
     const end = options.to ? `DATE '${options.to}' + 1` : 'NULL'
-    await this.ctx.runner.exec(`CALL refresh_continuous_aggregate('ohlcv_daily_summary', ${start}, ${end})`)
+    await refreshWaitingForScheduler(this.ctx, `CALL refresh_continuous_aggregate('ohlcv_daily_summary', ${start}, ${end})`)
   }
 }

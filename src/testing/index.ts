@@ -31,6 +31,8 @@ export interface TestDb extends QuantDb {
  * let qdb: TestDb
  * beforeAll(async () => { qdb = await createTestDb() })
  * afterAll(() => qdb.close())
+ * // or a new database on a TimescaleDB server (dropped again by close()):
+ * qdb = await createTestDb({ mode: 'postgres', adminUrl: 'postgres://postgres@127.0.0.1:5433/postgres' })
  * ```
  */
 export async function createTestDb(options: TestDbOptions = {}): Promise<TestDb> {

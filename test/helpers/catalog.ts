@@ -56,7 +56,8 @@ export const jobs = (db: Db) => lines(db, `
          || ' | ' || coalesce((j.config - 'hypertable_id' - 'mat_hypertable_id')::text, '-') AS line
   FROM timescaledb_information.jobs j
   LEFT JOIN timescaledb_information.continuous_aggregates ca ON ca.materialization_hypertable_name = j.hypertable_name
-  WHERE j.proc_name NOT LIKE 'policy_job_stat%'`)
+  -- TimescaleDB's own jobs (job history retention; the telemetry reporter a server build has, off there)
+  WHERE j.proc_name NOT LIKE 'policy_job_stat%' AND j.proc_name <> 'policy_telemetry'`)
 
 /** Columns of the aggregates and views, with their types. */
 export const aggregateColumns = (db: Db) => lines(db, `

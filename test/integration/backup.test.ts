@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
 import { createQuantDb, type QuantDb } from '../../src/index.js'
-import { createTestDb } from '../../src/testing/index.js'
-import { forEachTarget } from '../helpers/targets.js'
+import { forEachTarget, openTarget } from '../helpers/targets.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'quantdb-backup-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -24,7 +23,7 @@ forEachTarget('backup and restore', (target, db) => {
     if (target.name === 'embedded') {
       restored = await createQuantDb({ restoreFrom: file, logger: {} })
     } else {
-      restored = await createTestDb({ mode: 'postgres', migrate: false })
+      restored = await openTarget(target, { migrate: false })
       await restored.restore(file)
     }
     try {

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createTestDb, type TestDb } from '../../src/testing/index.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { TestDb } from '../../src/testing/index.js'
+import { openTarget, skipReason, TARGETS } from '../helpers/targets.js'
 
 const exec = promisify(execFile)
 const cli = (...args: string[]) =>
@@ -22,22 +23,25 @@ describe('quant-db CLI', () => {
   })
 })
 
-describe.skipIf(!inject('serverAvailable'))('quant-db CLI against a server', () => {
-  let db: TestDb
-  beforeAll(async () => {
-    db = await createTestDb({ mode: 'postgres', migrate: false })
-  })
-  afterAll(() => db?.close())
+for (const target of TARGETS.filter((t) => t.remote)) {
+  const reason = skipReason(target)
+  describe.skipIf(reason !== null)(`quant-db CLI against a server [${target.name}]${reason ? ` (skipped: ${reason})` : ''}`, () => {
+    let db: TestDb
+    beforeAll(async () => {
+      db = await openTarget(target, { migrate: false })
+    })
+    afterAll(() => db?.close())
 
-  it('migrates, then reports status as JSON without ever printing the password', async () => {
-    const url = new URL(db.url!)
-    url.password = 'not-a-real-secret' // trust auth ignores it; it must not be echoed
-    const migrated = await cli('migrate', '--url', url.toString(), '--json')
-    expect(JSON.parse(migrated.stdout)).toEqual({ applied: ['0000_tables', '0001_timescale'] })
-    const { stdout, stderr } = await cli('status', '--url', url.toString(), '--json')
-    const status = JSON.parse(stdout) as { capabilities: { mode: string }; migrationsApplied: number }
-    expect(status.capabilities.mode).toBe('postgres')
-    expect(status.migrationsApplied).toBe(2)
-    expect(stdout + stderr).not.toContain('not-a-real-secret')
+    it('migrates, then reports status as JSON without ever printing the password', async () => {
+      const url = new URL(db.url!)
+      url.password = 'not-a-real-secret' // trust auth ignores it; it must not be echoed
+      const migrated = await cli('migrate', '--url', url.toString(), '--json')
+      expect(JSON.parse(migrated.stdout)).toEqual({ applied: ['0000_tables', '0001_timescale'] })
+      const { stdout, stderr } = await cli('status', '--url', url.toString(), '--json')
+      const status = JSON.parse(stdout) as { capabilities: { mode: string }; migrationsApplied: number }
+      expect(status.capabilities.mode).toBe('postgres')
+      expect(status.migrationsApplied).toBe(2)
+      expect(stdout + stderr).not.toContain('not-a-real-secret')
+    })
   })
-})
+}

@@ -99,7 +99,7 @@ describe('connecting to a loopback listener that is not a working server settles
   }
 })
 
-describe.skipIf(!inject('serverAvailable'))('connecting to the PostgreSQL server (skipped: no server answered)', () => {
+describe.skipIf(inject('serverSkip') !== null)('connecting to the PostgreSQL server (skipped: no server answered)', () => {
   it('a database that does not exist: configuration error, not retryable', async () => {
     const e = await refusal(`postgres://postgres:${PASSWORD}@127.0.0.1:${SERVER_PORT}/qdb_no_such_database`, 2)
     expect(e).toMatchObject({ reason: 'configuration', code: '3D000', isRetryable: false })

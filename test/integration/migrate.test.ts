@@ -6,8 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
 import { describe, expect, it } from 'vitest'
 import { createQuantDb, type QuantDb } from '../../src/index.js'
-import { createTestDb } from '../../src/testing/index.js'
-import { forEachTarget } from '../helpers/targets.js'
+import { forEachTarget, openTarget, skipReason, TARGETS } from '../helpers/targets.js'
 
 const objectCount = `SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace`
 
@@ -77,22 +76,24 @@ forEachTarget('migrate', (target, db) => {
   })
 })
 
-describe('migrate, server only', () => {
-  it('serializes concurrent migrate() calls from several services', async (ctx) => {
-    const first = await createTestDb({ mode: 'postgres', migrate: false }).catch(() => null)
-    if (!first) return ctx.skip('no PostgreSQL server answered')
-    const second = await createQuantDb({ url: first.url!, logger: {} })
-    try {
-      const results = await Promise.all([first.migrate(), second.migrate()])
-      // One call applied all of them, in order; the other found nothing left to do.
-      expect(results.map((r) => r.applied).sort((a, b) => a.length - b.length)).toEqual([[], TAGS])
-      expect(await history(first)).toEqual(MIGRATIONS)
-    } finally {
-      await second.close()
-      await first.close()
-    }
+for (const target of TARGETS.filter((t) => t.remote)) {
+  const reason = skipReason(target)
+  describe.skipIf(reason !== null)(`migrate, server only [${target.name}]${reason ? ` (skipped: ${reason})` : ''}`, () => {
+    it('serializes concurrent migrate() calls from several services', async () => {
+      const first = await openTarget(target, { migrate: false })
+      const second = await createQuantDb({ url: first.url!, logger: {} })
+      try {
+        const results = await Promise.all([first.migrate(), second.migrate()])
+        // One call applied all of them, in order; the other found nothing left to do.
+        expect(results.map((r) => r.applied).sort((a, b) => a.length - b.length)).toEqual([[], TAGS])
+        expect(await history(first)).toEqual(MIGRATIONS)
+      } finally {
+        await second.close()
+        await first.close()
+      }
+    })
   })
-})
+}
 
 describe('embedded on disk', () => {
   it('keeps its data when reopened from the same dataDir', async () => {

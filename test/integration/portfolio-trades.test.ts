@@ -206,7 +206,7 @@ forEachTarget('portfolio trades', (target, db) => {
     //   quantity = 1,000 + 4 × 5 × (10 − 7) = 1,060;
     //   each sale realizes 7 × 110 − 0.70 − 7 × 100 = 69.30, i.e. 69.30 / 700 = 0.099; 20 sales = 1,386.
     await db().portfolio.applyTrade(trade({ ticker: 'MULTI', tradeType: 'BUY', quantity: 1_000, price: 100 }))
-    const clients: QuantDb[] = target.name === 'server'
+    const clients: QuantDb[] = target.remote
       ? await Promise.all(Array.from({ length: 4 }, () => createQuantDb({ url: db().url!, logger: {}, pool: { max: 2 } })))
       : Array.from({ length: 4 }, () => db())
     try {
@@ -217,7 +217,7 @@ forEachTarget('portfolio trades', (target, db) => {
         }
       }))
     } finally {
-      if (target.name === 'server') await Promise.all(clients.map((c) => c.close()))
+      if (target.remote) await Promise.all(clients.map((c) => c.close()))
     }
     expect(await db().portfolio.position('MULTI', 'KR')).toMatchObject({ quantity: 1_060, avgBuyPrice: 100 })
     const history = await db().portfolio.trades({ ticker: 'MULTI' })

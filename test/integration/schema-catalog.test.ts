@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createQuantDb, type QuantDb } from '../../src/index.js'
-import { createTestDb } from '../../src/testing/index.js'
 import * as catalog from '../helpers/catalog.js'
-import { forEachTarget } from '../helpers/targets.js'
+import { forEachTarget, openTarget } from '../helpers/targets.js'
 
 // The strongest schema test needs no hand-written expectations: the spec's own DDL (test/fixtures, with
 // DESIGN.md's corrections marked) is applied to a scratch database, and its catalog must equal ours.
@@ -15,7 +14,7 @@ forEachTarget('schema catalog matches the spec', (target, db) => {
   beforeAll(async () => {
     spec = target.name === 'embedded'
       ? await createQuantDb({ logger: {} })
-      : await createTestDb({ mode: 'postgres', migrate: false })
+      : await openTarget(target, { migrate: false })
     await spec.exec(specTables)
     if (target.timescale) await spec.exec(specTimescale)
   })

@@ -4,7 +4,7 @@ import type { Sql } from 'postgres'
 import { QuantDbError } from '../../errors.js'
 import { toQuantDbError } from '../../errors-map.js'
 import * as schema from '../../schema/index.js'
-import type { Driver, QueryRunner, QuantDatabase, Row } from '../types.js'
+import type { Driver, QueryRunner, QuantDatabase, Row, StatementOptions } from '../types.js'
 import { drizzlePostgres, type SessionRunner } from './session.js'
 import { openSocket, type SocketDiagnosis, type SocketTarget } from './socket.js'
 import { ConnectionWatch, Transaction } from './transaction.js'
@@ -105,12 +105,14 @@ class PostgresRunner implements QueryRunner, SessionRunner {
     }
   }
 
-  query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.run((sql) => sql.unsafe(text, wireParams(params)), params) as Promise<T[]>
+  query<T = Row>(text: string, params: readonly unknown[] = [], options?: StatementOptions): Promise<T[]> {
+    const prepare = options?.prepare === true
+    return this.run((sql) => sql.unsafe(text, wireParams(params), { prepare }), params) as Promise<T[]>
   }
 
-  queryArrays(text: string, params: readonly unknown[] = []): Promise<unknown[][]> {
-    return this.run((sql) => sql.unsafe(text, wireParams(params)).values(), params) as Promise<unknown[][]>
+  queryArrays(text: string, params: readonly unknown[] = [], options?: StatementOptions): Promise<unknown[][]> {
+    const prepare = options?.prepare === true
+    return this.run((sql) => sql.unsafe(text, wireParams(params), { prepare }).values(), params) as Promise<unknown[][]>
   }
 
   statement(text: string, params: readonly unknown[], arrays: boolean, prepare: boolean): Promise<Row[] | unknown[][]> {

@@ -8,6 +8,7 @@ import type { RepoContext } from '../context.js'
 import { INDICATOR_COLUMNS } from './csv.js'
 import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
 import { name } from '../../validation/text.js'
+import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
 
 export interface RecomputeOptions {
   region: string
@@ -41,8 +42,6 @@ export interface RecomputeResult {
 const TICKERS_PER_READ = 100
 const WRITE_ROWS: Record<QueryRunner['kind'], number> = { embedded: 5_000, postgres: 50_000 }
 
-let stageSeq = 0
-
 function optionsSchema(regions: ReadonlySet<string>) {
   return z.object({
     region: regionCode(regions),
@@ -57,19 +56,34 @@ function optionsSchema(regions: ReadonlySet<string>) {
 /** A CSV line of the staging table and the day (epoch days) of its bar. */
 interface StageLine { day: number; line: string }
 
-/** The `(ticker, region, date, timeframe)` CSV lines carrying the 12 indicators, values rounded to 4 decimals. */
-function csvLines(ticker: string, region: string, timeframe: string, days: Int32Array, set: IndicatorSet, start: number, out: StageLine[]): void {
+/** The days (epoch days) of the rows a recompute changed. */
+interface DayRange { first: number; last: number }
+
+/**
+ * The `(ticker, region, date, timeframe)` CSV lines carrying the 12 indicators, values rounded to 4
+ * decimals, for the bars whose stored indicators (`stored`, same order, from `start` on, NaN for NULL) differ from
+ * them: a re-run that changes nothing sends nothing. Both sides compare as the double nearest to a
+ * 4-decimal number (PostgreSQL's NUMERIC to float8 and JavaScript's Number() of the same decimal text
+ * round alike), so equal means the UPDATE would store the very same value.
+ */
+function csvLines(ticker: string, region: string, timeframe: string, days: Int32Array, set: IndicatorSet,
+  stored: readonly Float64Array[], start: number, out: StageLine[]): void {
   const series = INDICATOR_FIELDS.map((f) => set[f])
   const key = `"${ticker.replaceAll('"', '""')}","${region}"`
+  const texts = new Array<string>(series.length)
   for (let j = start; j < days.length; j++) {
-    const day = days[j] as number
-    let line = `${key},${dayToIso(day)},"${timeframe.replaceAll('"', '""')}"`
-    for (const s of series) {
-      const v = s[j] as number
+    let changed = false
+    for (let k = 0; k < series.length; k++) {
+      const v = series[k]![j] as number
       // NaN means "warm-up not complete": stored as NULL (an empty unquoted CSV field).
-      line += Number.isFinite(v) ? `,${v.toFixed(4)}` : ','
+      const text = Number.isFinite(v) ? v.toFixed(4) : ''
+      texts[k] = text
+      const old = stored[k]![j - start] as number
+      if (text === '' ? !Number.isNaN(old) : Number(text) !== old) changed = true
     }
-    out.push({ day, line })
+    if (!changed) continue
+    const day = days[j] as number
+    out.push({ day, line: `${key},${dayToIso(day)},"${timeframe.replaceAll('"', '""')}",${texts.join(',')}` })
   }
 }
 
@@ -79,11 +93,10 @@ function csvLines(ticker: string, region: string, timeframe: string, days: Int32
  * staging table is ANALYZEd so the join is planned for its real size (a temp table has no statistics,
  * and a join planned for one row degrades to comparing every bar of a ticker with every other).
  */
-async function writeIndicators(tx: QueryRunner, lines: StageLine[], batch: number): Promise<number> {
+async function writeIndicators(tx: QueryRunner, ctx: RepoContext, stage: string, lines: StageLine[], batch: number, written: DayRange): Promise<number> {
   lines.sort((a, b) => a.day - b.day)
-  const stage = `qdb_indicator_stage_${process.pid}_${++stageSeq}`
   const defs = INDICATOR_COLUMNS.map((c) => `"${c}" numeric(${c === 'rsi' ? '8' : '18'},4)`).join(', ')
-  await tx.exec(`CREATE TEMP TABLE ${stage} (ticker varchar(20), region varchar(5), date date, timeframe varchar(10), ${defs}) ON COMMIT DROP`)
+  await prepareWrite(tx, ctx, { name: stage, columns: `ticker varchar(20), region varchar(5), date date, timeframe varchar(10), ${defs}` })
   const stored = INDICATOR_COLUMNS.map((c) => `o."${c}"`).join(', ')
   const fresh = INDICATOR_COLUMNS.map((c) => `s."${c}"`).join(', ')
   let updated = 0
@@ -103,27 +116,94 @@ async function writeIndicators(tx: QueryRunner, lines: StageLine[], batch: numbe
           AND (${stored}) IS DISTINCT FROM (${fresh})
         RETURNING 1)
       SELECT count(*)::int AS n FROM changed`)
-    updated += Number(row?.n ?? 0)
-    await tx.exec(`TRUNCATE ${stage}`)
+    const n = Number(row?.n ?? 0)
+    if (n > 0) {
+      written.first = Math.min(written.first, part[0]!.day)
+      written.last = Math.max(written.last, part[part.length - 1]!.day)
+    }
+    updated += n
+    // The commit empties the stage (ON COMMIT DELETE ROWS): the last batch of a top-level call skips the round trip.
+    if (i + batch < lines.length || ctx.runner.inTransaction) await tx.exec(`TRUNCATE ${stage}`)
   }
-  await tx.exec(`DROP TABLE ${stage}`)
   return updated
 }
 
+/**
+ * The arrays of a ticker's rows, fed in date order by a sorted subquery rather than one
+ * `ORDER BY date` per aggregate: PostgreSQL 15 sorts each ordered aggregate on its own (16 sorts of
+ * the same rows). Input order is what array_agg keeps in practice, not a guarantee of SQL: the days
+ * are checked increasing (`inDateOrder`) before anything is computed from them.
+ */
+function aggregates(from: string | undefined): string {
+  const filter = from === undefined ? '' : ` FILTER (WHERE x.date >= ${from}::date)`
+  return `array_agg(${epochDay('x.date')}) AS days, array_agg(x.high::float8) AS high,
+    array_agg(x.low::float8) AS low, array_agg(x.close::float8) AS close,
+    ${INDICATOR_COLUMNS.map((c) => `array_agg(x."${c}"::float8)${filter} AS "${c}"`).join(', ')}`
+}
+
+/** Throws unless the days are strictly increasing (see `aggregates`). */
+function inDateOrder(ticker: string, days: Int32Array): Int32Array {
+  for (let i = 1; i < days.length; i++) {
+    if ((days[i] as number) <= (days[i - 1] as number)) throw new Error(`recomputeIndicators: bars of ${ticker} not read in date order`)
+  }
+  return days
+}
+
+const STORED = INDICATOR_COLUMNS.map((c) => `"${c}"`).join(', ')
+const WITHOUT_STORED = INDICATOR_COLUMNS.map((c) => `NULL::numeric AS "${c}"`).join(', ')
+
 /** One query for a group of tickers: per ticker, its days, highs, lows and closes (warm-up bars included). */
 function readSql(withFrom: boolean): string {
-  const select = (where: string, tail: string) =>
-    `(SELECT date, high, low, close FROM ohlcv_data o
+  // Warm-up bars are read without their stored indicators (never compared): on compressed chunks
+  // every column named is decompressed, and these twelve are most of the row.
+  const select = (where: string, tail: string, stored: boolean) =>
+    `(SELECT date, high, low, close, ${stored ? STORED : WITHOUT_STORED} FROM ohlcv_data o
       WHERE o.ticker = t.ticker AND o.region = $2 AND o.timeframe = $3 AND ${where} ${tail})`
   const source = withFrom
-    ? `${select('o.date < $4::date', 'ORDER BY o.date DESC LIMIT $5')} UNION ALL ${select('o.date >= $4::date', '')}`
-    : select('TRUE', '')
+    ? `${select('o.date < $4::date', 'ORDER BY o.date DESC LIMIT $5', false)} UNION ALL ${select('o.date >= $4::date', '', true)}`
+    : select('TRUE', '', true)
   return `SELECT t.ticker, w.* FROM unnest($1::varchar[]) AS t(ticker)
     CROSS JOIN LATERAL (
-      SELECT array_agg(${epochDay('x.date')} ORDER BY x.date) AS days, array_agg(x.high::float8 ORDER BY x.date) AS high,
-        array_agg(x.low::float8 ORDER BY x.date) AS low, array_agg(x.close::float8 ORDER BY x.date) AS close
-      FROM (${source}) x) w
+      SELECT ${aggregates(withFrom ? '$4' : undefined)}
+      FROM (SELECT * FROM (${source}) s ORDER BY s.date) x) w
     WHERE w.days IS NOT NULL`
+}
+
+/**
+ * The same rows as `readSql(true)` for a recent `from` (the daily run), read in one scan of a date
+ * window instead of one backwards index walk per ticker: the window (from − 1.5 × warmup − 30 days)
+ * holds `warmup` bars before `from` of every ticker traded on most days, and each ticker's warm-up
+ * is then cut to exactly its last `warmup` bars, so the input of the computation is the same. A
+ * ticker with fewer bars in the window (a new listing, long suspensions) is read the exact way.
+ */
+async function readWindowed(runner: QueryRunner, group: readonly string[], region: string, timeframe: string,
+  from: string, warmup: number): Promise<unknown[][]> {
+  const cutoff = dayToIso(isoToDay(from) - Math.ceil(warmup * 1.5) - 30)
+  const rows = await runner.queryArrays(`SELECT x.ticker, ${aggregates('$4')}
+    FROM (SELECT * FROM (
+      SELECT ticker, date, high, low, close, ${WITHOUT_STORED} FROM ohlcv_data
+      WHERE ticker = ANY($1::varchar[]) AND region = $2 AND timeframe = $3 AND date >= $5::date AND date < $4::date
+      UNION ALL
+      SELECT ticker, date, high, low, close, ${STORED} FROM ohlcv_data
+      WHERE ticker = ANY($1::varchar[]) AND region = $2 AND timeframe = $3 AND date >= $4::date) s
+      ORDER BY s.ticker, s.date) x
+    GROUP BY x.ticker`, [arrayLiteral(group), region, timeframe, from, cutoff], { prepare: true })
+  const fromDay = isoToDay(from)
+  const out: unknown[][] = []
+  const exact: string[] = []
+  for (const row of rows) {
+    const days = row[1] as ArrayLike<number | string>
+    let before = 0
+    while (before < days.length && Number(days[before]) < fromDay) before++
+    if (before < warmup) {
+      exact.push(String(row[0]))
+      continue
+    }
+    const cut = before - warmup
+    out.push([row[0], ...[1, 2, 3, 4].map((k) => Array.from(row[k] as ArrayLike<unknown>).slice(cut)), ...row.slice(5)])
+  }
+  if (exact.length > 0) out.push(...await runner.queryArrays(readSql(true), [arrayLiteral(exact), region, timeframe, from, warmup]))
+  return out
 }
 
 /**
@@ -145,23 +225,33 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
   const fromDay = from === undefined ? Number.NEGATIVE_INFINITY : isoToDay(from)
   const result: RecomputeResult = { tickers: 0, bars: 0, updated: 0 }
 
-  for (let i = 0; i < tickers.length; i += TICKERS_PER_READ) {
-    const group = tickers.slice(i, i + TICKERS_PER_READ)
-    const params: unknown[] = [arrayLiteral(group), region, timeframe]
-    if (from) params.push(from, warmup)
-    const rows = await ctx.runner.queryArrays(readSql(from !== undefined), params)
-    const lines: StageLine[] = []
-    for (const row of rows) {
-      const days = toInt32(row[1])
-      const set = computeIndicators({ high: toFloat64(row[2]), low: toFloat64(row[3]), close: toFloat64(row[4]) })
-      let start = 0
-      while (start < days.length && (days[start] as number) < fromDay) start++
-      csvLines(String(row[0]), region, timeframe, days, set, start, lines)
-      result.bars += days.length - start
+  const written: DayRange = { first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY }
+  const stage = acquireStage('qdb_indicator_stage')
+  try {
+    for (let i = 0; i < tickers.length; i += TICKERS_PER_READ) {
+      const group = tickers.slice(i, i + TICKERS_PER_READ)
+      const rows = from === undefined
+        ? await ctx.runner.queryArrays(readSql(false), [arrayLiteral(group), region, timeframe])
+        : await readWindowed(ctx.runner, group, region, timeframe, from, warmup)
+      const lines: StageLine[] = []
+      for (const row of rows) {
+        const days = inDateOrder(String(row[0]), toInt32(row[1]))
+        const set = computeIndicators({ high: toFloat64(row[2]), low: toFloat64(row[3]), close: toFloat64(row[4]) })
+        let start = 0
+        while (start < days.length && (days[start] as number) < fromDay) start++
+        csvLines(String(row[0]), region, timeframe, days, set, INDICATOR_COLUMNS.map((_, k) => toFloat64(row[5 + k])), start, lines)
+        result.bars += days.length - start
+      }
+      if (lines.length > 0) {
+        result.updated += await ctx.runner.transaction((tx) => writeIndicators(tx, ctx, stage.name, lines, WRITE_ROWS[ctx.runner.kind], written))
+      }
+      result.tickers += group.length
+      options.onProgress?.({ tickers: result.tickers, total: tickers.length })
     }
-    result.updated += await ctx.runner.transaction((tx) => writeIndicators(tx, lines, WRITE_ROWS[ctx.runner.kind]))
-    result.tickers += group.length
-    options.onProgress?.({ tickers: result.tickers, total: tickers.length })
+  } finally {
+    stage.release()
   }
+  // The daily summary averages RSI and ATR: bring it up to date where they changed (a backfill's history).
+  if (timeframe === 'daily' && result.updated > 0) await refreshSummaryAfterWrite(ctx, dayToIso(written.first), dayToIso(written.last))
   return result
 }

@@ -6,6 +6,8 @@ import { checkOne, type RejectedRow } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { barsToCsv, columnsOf, shapeOf, type BarShape } from './csv.js'
 import { arrayLiteral } from '../../internal/sql-arrays.js'
+import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
+import { copyStraight, nothingStoredIn, spanOf } from './direct-copy.js'
 
 export interface OhlcvUpsertOptions {
   /** `'throw'` (default): one bad row rejects the call and nothing is written. `'skip'`: bad rows are returned, the rest written. */
@@ -51,8 +53,6 @@ const SQL_TYPE: Record<string, string> = {
 const typeOf = (column: string): string => SQL_TYPE[column] ?? 'numeric(18,4)'
 const ALL_COLUMNS = columnsOf({ adjusted: true, indicators: true })
 
-let stageSeq = 0
-
 const optionsSchema = z.object({
   onInvalid: z.enum(['throw', 'skip']).optional(),
   batchSize: z.number().int().min(1).optional(),
@@ -89,7 +89,7 @@ function valueOf(b: OhlcvBarInput, column: string): unknown {
 
 interface Counts { inserted: number; updated: number }
 
-async function writeBatch(tx: QueryRunner, strategy: IngestStrategy, stage: string, bars: readonly OhlcvBarInput[], shape: BarShape): Promise<Counts> {
+async function writeBatch(tx: QueryRunner, strategy: IngestStrategy, stage: string, bars: readonly OhlcvBarInput[], shape: BarShape, emptyAfter: boolean): Promise<Counts> {
   const columns = columnsOf(shape)
   let rows: { inserted: number; updated: number }[]
   if (strategy === 'copy') {
@@ -97,7 +97,8 @@ async function writeBatch(tx: QueryRunner, strategy: IngestStrategy, stage: stri
     // Key order: concurrent ingests of overlapping bars lock rows in the same order (no deadlock).
     const select = `SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM ${stage} ORDER BY ticker, region, date, timeframe`
     rows = await tx.query(mergeSql(columns, select))
-    await tx.exec(`TRUNCATE ${stage}`)
+    // The commit empties the stage (ON COMMIT DELETE ROWS): the last batch of a top-level call skips the round trip.
+    if (emptyAfter) await tx.exec(`TRUNCATE ${stage}`)
   } else if (strategy === 'unnest') {
     const arrays = columns.map((c) => arrayLiteral(bars.map((b) => valueOf(b, c))))
     const source = `SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${typeOf(c)}[]`).join(', ')})`
@@ -131,32 +132,77 @@ export async function upsertBars(
 
   // Bars are grouped by which optional columns they set, so that an update never blanks a value a bar left out.
   const groups = new Map<string, { shape: BarShape; bars: OhlcvBarInput[] }>()
+  let first: string | undefined
+  let last: string | undefined
   for (const { value } of valid) {
+    if ((value.timeframe ?? 'daily') === 'daily') {
+      if (first === undefined || value.date < first) first = value.date
+      if (last === undefined || value.date > last) last = value.date
+    }
     const shape = shapeOf(value)
     const key = `${shape.adjusted}/${shape.indicators}`
     const group = groups.get(key) ?? groups.set(key, { shape, bars: [] }).get(key)!
     group.bars.push(value)
   }
 
-  return ctx.runner.transaction(async (tx) => {
-    const stage = `qdb_ohlcv_stage_${process.pid}_${++stageSeq}`
-    if (strategy === 'copy') {
-      const defs = ALL_COLUMNS.map((c) => `"${c}" ${typeOf(c)}`).join(', ')
-      await tx.exec(`CREATE TEMP TABLE ${stage} (${defs}) ON COMMIT DROP`)
-    }
-    let written = 0
-    for (const { shape, bars: group } of groups.values()) {
-      const rows = strategy === 'values' ? Math.min(size, rowsPerStatement(columnsOf(shape).length, ctx.limits)) : size
-      for (const batch of chunks(group, rows)) {
-        const counts = await writeBatch(tx, strategy, stage, batch, shape)
-        result.inserted += counts.inserted
-        result.updated += counts.updated
-        written += batch.length
-        options.onProgress?.({ written, total: valid.length })
+  const batches: { shape: BarShape; batch: OhlcvBarInput[] }[] = []
+  for (const { shape, bars: group } of groups.values()) {
+    const rows = strategy === 'values' ? Math.min(size, rowsPerStatement(columnsOf(shape).length, ctx.limits)) : size
+    for (const batch of chunks(group, rows)) batches.push({ shape, batch })
+  }
+  const nested = ctx.runner.inTransaction
+  let written = 0
+  const progress = (n: number) => {
+    written += n
+    options.onProgress?.({ written, total: valid.length })
+  }
+  // Set while COPYing straight into the table: a 23505 then means a concurrent writer stored a key first.
+  let copyingStraight = false
+
+  const write = (tryStraight: boolean) => ctx.runner.transaction(async (tx) => {
+    // All new (a day's bars, a backfill): COPY straight into the table, the merge's result without
+    // staging or merging. The probe also lifts the decompression limit for the transaction.
+    if (tryStraight && await nothingStoredIn(tx, spanOf(valid.map((v) => v.value)), ctx.capabilities.timescale)) {
+      if (nested) {
+        // Inside the caller's transaction, in a savepoint: a refusal leaves it usable, and we merge.
+        if (await copyStraight(tx, batches, progress)) return void (result.inserted = valid.length)
+        written = 0
+      } else {
+        copyingStraight = true
+        for (const { shape, batch } of batches) {
+          await tx.copyCsv('ohlcv_data', columnsOf(shape), barsToCsv(batch, shape))
+          progress(batch.length)
+        }
+        copyingStraight = false
+        return void (result.inserted = valid.length)
       }
     }
-    if (strategy === 'copy') await tx.exec(`DROP TABLE ${stage}`)
-    result.unchanged = valid.length - result.inserted - result.updated
-    return result
+    const stage = strategy === 'copy' ? acquireStage('qdb_ohlcv_stage') : undefined
+    try {
+      await prepareWrite(tx, ctx, stage && { name: stage.name, columns: ALL_COLUMNS.map((c) => `"${c}" ${typeOf(c)}`).join(', ') })
+      for (const [i, { shape, batch }] of batches.entries()) {
+        const emptyAfter = i < batches.length - 1 || nested
+        const counts = await writeBatch(tx, strategy, stage?.name ?? '', batch, shape, emptyAfter)
+        result.inserted += counts.inserted
+        result.updated += counts.updated
+        progress(batch.length)
+      }
+    } finally {
+      stage?.release()
+    }
   })
+
+  try {
+    await write(strategy === 'copy')
+  } catch (error) {
+    if (!copyingStraight || (error as { code?: unknown }).code !== '23505') throw error
+    // The whole transaction was rolled back: merge instead, from the start.
+    copyingStraight = false
+    written = 0
+    await write(false)
+  }
+  result.unchanged = valid.length - result.inserted - result.updated
+  // A backfill: the daily summary is brought up to date over the days written (see refreshSummaryAfterWrite).
+  if (first !== undefined && last !== undefined && result.inserted + result.updated > 0) await refreshSummaryAfterWrite(ctx, first, last)
+  return result
 }

@@ -4,6 +4,7 @@ import { performanceOptionsSchema, type PerformanceOptions } from '../../validat
 import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import type { PerformanceRow, SectorExposure } from './types.js'
+import { refreshWaitingForScheduler } from '../../internal/refresh.js'
 
 /**
  * Brings `portfolio_daily_metrics` up to date with `portfolio_snapshots`. With TimescaleDB that is
@@ -14,7 +15,7 @@ import type { PerformanceRow, SectorExposure } from './types.js'
 export async function refreshDailyMetrics(ctx: RepoContext): Promise<boolean> {
   if (ctx.capabilities.timescale) {
     if (ctx.runner.inTransaction) return false
-    await ctx.runner.exec(`CALL refresh_continuous_aggregate('portfolio_daily_metrics', NULL, NULL)`)
+    await refreshWaitingForScheduler(ctx, `CALL refresh_continuous_aggregate('portfolio_daily_metrics', NULL, NULL)`)
   } else {
     await ctx.runner.exec('REFRESH MATERIALIZED VIEW portfolio_daily_metrics')
   }

@@ -2,6 +2,7 @@ import { and, asc, eq, gte, lte, type SQL } from 'drizzle-orm'
 import { portfolio, trades } from '../../schema/index.js'
 import type { RepoContext } from '../context.js'
 import type { Position, Trade } from './types.js'
+import { CachedRead } from '../../internal/fast-select.js'
 
 /** Filters of `qdb.portfolio.trades()`. Dates are inclusive 'YYYY-MM-DD'. */
 export interface TradeListOptions {
@@ -14,10 +15,15 @@ export interface TradeListOptions {
   limit?: number
 }
 
+const positionReads = new CachedRead<Position>(portfolio)
+
 /** Open positions, by ticker and region. */
 export async function listPositions(ctx: RepoContext, options: { region?: string } = {}): Promise<Position[]> {
   const where = options.region === undefined ? undefined : eq(portfolio.region, options.region)
-  return ctx.runner.db.select().from(portfolio).where(where).orderBy(asc(portfolio.ticker), asc(portfolio.region))
+  // A hot read: the statement cached and prepared, rows decoded by position (src/internal/fast-select.ts).
+  return positionReads.run(ctx.runner, `positions:${options.region !== undefined}`,
+    () => ctx.runner.db.select().from(portfolio).where(where).orderBy(asc(portfolio.ticker), asc(portfolio.region)),
+    options.region === undefined ? [] : [options.region])
 }
 
 /** One position, or undefined when nothing is held. */

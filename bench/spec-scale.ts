@@ -1,0 +1,230 @@
+/**
+ * The spec's capacity on a TimescaleDB server: 2,000 KR tickers x 1,250 trading days (2.5M bars),
+ * every row of issue 9's table as a ratio library / hand-written postgres.js on the same data, in the
+ * same run (interleaved). The market is built once (bench/_spec-build.ts) and kept: `--reuse` skips
+ * the build when a finished one of the same size is there.
+ *
+ *   npx tsx bench/spec-scale.ts --url postgres://postgres@127.0.0.1:5471/postgres [--reuse] [--reps 31]
+ *   npm run bench -- --scale spec --reuse          # the same through bench/run.ts (only this bench)
+ *
+ * `--url` (or QUANTDB_BENCH_URL) must be a TimescaleDB server; a dedicated one (e.g.
+ * `../shared/timescaledb/serve.sh start 5471`), since other work on the server moves the figures.
+ * Without `--scale spec` bench/run.ts skips this bench (it takes minutes to build, ~1 GB of disk).
+ */
+import postgres from 'postgres'
+import { createQuantDb } from '../src/index.js'
+import { syntheticBars, syntheticTickers } from '../src/synthetic/index.js'
+import { arg, emitResult, fmt, median, printVersus, timeInterleaved, weekdaysEndingYesterday, type VersusRow } from './_shared.js'
+import { build, builtFigures, HAND_DB, MAIN_DB, rawCopy, trueCompression, urlOf, type BuildSpec } from './_spec-build.js'
+
+const ADMIN = arg('url', process.env['QUANTDB_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5471/postgres')
+const REUSE = process.argv.includes('--reuse')
+const TICKERS = Number(arg('tickers', '2000'))
+const DAYS = Number(arg('days', '1250'))
+const REPS = Number(arg('reps', '31'))
+const INGEST_REPS = Number(arg('ingest-reps', '9'))
+const SEED = 9
+// --reads-only: the small reads alone (a quick re-measure after a change to them).
+const READS_ONLY = process.argv.includes('--reads-only')
+const calendar = weekdaysEndingYesterday(DAYS)
+const spec: BuildSpec = {
+  tickers: TICKERS, days: DAYS, start: calendar[0]!, seed: SEED, factorDays: calendar.slice(-20), positions: 100,
+}
+
+const rows: VersusRow[] = []
+const notes: string[] = []
+
+let figures = REUSE ? await builtFigures(ADMIN, spec) : undefined
+if (figures) {
+  console.log(`Reusing the market built in ${MAIN_DB} / ${HAND_DB} on ${new URL(ADMIN).host}`)
+} else {
+  console.log(`Building ${TICKERS.toLocaleString()} tickers x ${DAYS.toLocaleString()} days on ${new URL(ADMIN).host} (once; --reuse later)`)
+  figures = await build(ADMIN, spec)
+}
+rows.push({ case: `backfill, ${figures.backfillCalls} calls of 125,000 bars (the build; sum)`, library: figures.backfillLibraryMs, byHand: figures.backfillCopyMs })
+notes.push(`backfill per call, library / raw COPY: median ${median(figures.backfillRatios).toFixed(2)}, ` +
+  `range ${Math.min(...figures.backfillRatios).toFixed(2)}-${Math.max(...figures.backfillRatios).toFixed(2)}`)
+
+const lib = await createQuantDb({ url: urlOf(ADMIN, MAIN_DB), logger: {} })
+// By hand: a postgres.js client of its own, statements prepared (named), its default parsers.
+const hand = postgres(urlOf(ADMIN, MAIN_DB), { max: 1, onnotice: () => {} })
+const handCopy = postgres(urlOf(ADMIN, HAND_DB), { max: 1, onnotice: () => {} })
+const q = (text: string, params: unknown[] = []) => hand.unsafe(text, params as never[], { prepare: true })
+
+try {
+  if (!lib.capabilities.timescale) throw new Error(`${ADMIN} has no TimescaleDB: the spec-scale bench needs a TimescaleDB server`)
+  const tickers = syntheticTickers({ seed: SEED, tickers: TICKERS, regions: ['KR'] }).map((t) => t.ticker)
+  const one = tickers[Math.floor(tickers.length / 2)]!
+  const first = calendar[0]!
+  const last = calendar[calendar.length - 1]!
+  const since = new Date(Date.now() - (Math.ceil(250 * 1.5) + 30) * 86_400_000).toISOString().slice(0, 10)
+  const monthFrom = calendar[calendar.length - 300]!
+  const monthTo = calendar[calendar.length - 280]!
+  const factorDay = spec.factorDays[spec.factorDays.length - 1]!
+
+  // ---- small reads: library vs the same SQL by hand, prepared
+  const reads = {
+    latest: {
+      lib: () => lib.ohlcv.latest(one, 'KR'),
+      hand: () => q(`SELECT * FROM ohlcv_data WHERE ticker = $1 AND region = $2 AND timeframe = 'daily' AND date >= $3
+        ORDER BY date DESC LIMIT 250`, [one, 'KR', since]),
+      label: 'ohlcv.latest(250)',
+    },
+    range: {
+      lib: () => lib.ohlcv.range(one, 'KR', first, last),
+      hand: () => q(`SELECT * FROM ohlcv_data WHERE ticker = $1 AND region = $2 AND timeframe = 'daily' AND date >= $3 AND date <= $4
+        ORDER BY date`, [one, 'KR', first, last]),
+      label: `ohlcv.range, one ticker, ${DAYS} days`,
+    },
+    topSignals: {
+      lib: () => lib.factors.topSignals({ date: factorDay, signal: 'BUY', limit: 50 }),
+      hand: () => q(`SELECT * FROM factor_scores WHERE calculation_date = $1 AND signal = 'BUY'
+        ORDER BY total_score DESC, ticker, region LIMIT 50`, [factorDay]),
+      label: 'factors.topSignals BUY, limit 50',
+    },
+    dailySummary: {
+      lib: () => lib.ohlcv.dailySummary({ region: 'KR', from: monthFrom, to: monthTo }),
+      hand: () => q(`SELECT * FROM ohlcv_daily_summary WHERE region = $1 AND day >= $2 AND day <= $3 ORDER BY day`, ['KR', monthFrom, monthTo]),
+      label: 'ohlcv.dailySummary, a month',
+    },
+    history: {
+      lib: () => lib.factors.history(one, 'KR', spec.factorDays[0], factorDay),
+      hand: () => q(`SELECT * FROM factor_scores WHERE ticker = $1 AND region = $2 AND calculation_date >= $3 AND calculation_date <= $4
+        ORDER BY calculation_date`, [one, 'KR', spec.factorDays[0], factorDay]),
+      label: 'factors.history, 20 days',
+    },
+    positions: {
+      lib: () => lib.portfolio.positions(),
+      hand: () => q(`SELECT * FROM portfolio ORDER BY ticker, region`),
+      label: `portfolio.positions (${spec.positions})`,
+    },
+  }
+  for (const [name, r] of Object.entries(reads)) {
+    const [a, b] = [await r.lib(), await r.hand()]
+    if (a.length !== b.length) throw new Error(`${name}: library ${a.length} rows, by hand ${b.length}`)
+    if (a.length === 0) console.warn(`${name}: no rows (a small market?)`)
+  }
+  // Each read against its own hand-written twin, pair by pair: a large read (range) leaves garbage
+  // that the next call in a shared loop pays for, whichever it is (measured: 1 ms calls became 3-15 ms).
+  for (const r of Object.values(reads)) {
+    const t = await timeInterleaved(REPS, { lib: r.lib, hand: r.hand })
+    rows.push({ case: r.label, library: t['lib']!, byHand: t['hand']! })
+  }
+
+  if (!READS_ONLY) {
+    // ---- panel: 500 tickers x the whole history, 2 fields, vs one row per bar grouped in JS
+    const panelTickers = tickers.slice(0, 500)
+    const panelLib = () => lib.ohlcv.panel({ tickers: panelTickers, region: 'KR', from: first, to: last, fields: ['adjustedClose', 'volume'] })
+    const panelHand = async () => {
+      const got = await q(`SELECT ticker, date, adjusted_close, volume FROM ohlcv_data
+        WHERE region = 'KR' AND timeframe = 'daily' AND ticker = ANY($1) AND date BETWEEN $2 AND $3 ORDER BY ticker, date`, [panelTickers, first, last])
+      const series = new Map<string, { close: number[]; volume: number[] }>()
+      for (const r of got) {
+        const s = series.get(r['ticker']) ?? series.set(r['ticker'], { close: [], volume: [] }).get(r['ticker'])!
+        s.close.push(Number(r['adjusted_close']))
+        s.volume.push(Number(r['volume']))
+      }
+      return series
+    }
+    const p = await timeInterleaved(Math.max(3, Math.floor(REPS / 6)), { lib: panelLib, hand: panelHand })
+    const cells = 500 * DAYS * 2
+    rows.push({ case: `ohlcv.panel, 500 tickers x ${DAYS} days, 2 fields`, library: p['lib']!, byHand: p['hand']! })
+    notes.push(`panel: library ${(cells / p['lib']! / 1000).toFixed(2)}M cells/s, by hand ${(cells / p['hand']! / 1000).toFixed(2)}M cells/s`)
+
+    // ---- daily ingest: the last day's 2,000 new bars (deleted first), library vs raw COPY
+    const lastDay = [...syntheticBars({ seed: SEED, tickers: TICKERS, days: DAYS, regions: ['KR'], start: spec.start, batchSize: TICKERS })].at(-1)!
+    if (lastDay[0]!.date !== last) throw new Error(`the synthetic last day ${lastDay[0]!.date} is not ${last}`)
+    // The day is deleted before each write, outside the timing; the two cases alternate run by run.
+    const libTimes: number[] = []
+    const copyTimes: number[] = []
+    for (let i = 0; i <= INGEST_REPS; i++) {
+      await hand.unsafe(`DELETE FROM ohlcv_data WHERE date = $1`, [last])
+      await handCopy.unsafe(`DELETE FROM ohlcv_data WHERE date = $1`, [last])
+      let t1 = performance.now()
+      await lib.ohlcv.upsert(lastDay)
+      const libMs = performance.now() - t1
+      t1 = performance.now()
+      await rawCopy(handCopy, lastDay)
+      const copyMs = performance.now() - t1
+      if (i > 0) { libTimes.push(libMs); copyTimes.push(copyMs) } // the first is the warm-up
+    }
+    const ingest = { lib: median(libTimes), hand: median(copyTimes) }
+    rows.push({ case: `daily ingest, ${TICKERS.toLocaleString()} new bars (the day deleted before each run, untimed)`, library: ingest['lib']!, byHand: ingest['hand']! })
+
+    // ---- backfill as the current code does it: 125,000-bar calls of the same market into two fresh
+    // databases (library / raw COPY), alternating; the build's figures above are from the code that built it.
+    const calls = Number(arg('backfill-calls', '4'))
+    const scratch = postgres(ADMIN, { max: 1, onnotice: () => {} })
+    const names = ['quantdb_bench_backfill_lib', 'quantdb_bench_backfill_hand']
+    for (const n of names) {
+      await scratch.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
+      await scratch.unsafe(`CREATE DATABASE ${n}`)
+    }
+    const bLib = await createQuantDb({ url: urlOf(ADMIN, names[0]!), logger: {} })
+    const bHandQdb = await createQuantDb({ url: urlOf(ADMIN, names[1]!), logger: {} })
+    const bHand = postgres(urlOf(ADMIN, names[1]!), { max: 1, onnotice: () => {} })
+    try {
+      await bLib.migrate()
+      await bHandQdb.migrate()
+      const universe = syntheticTickers({ seed: SEED, tickers: TICKERS, regions: ['KR'] })
+      await bLib.tickers.upsert(universe)
+      await bHandQdb.tickers.upsert(universe)
+      const libMs: number[] = []
+      const copyMs: number[] = []
+      let k = 0
+      for (const batch of syntheticBars({ seed: SEED, tickers: TICKERS, days: DAYS, regions: ['KR'], start: spec.start, batchSize: 125_000 })) {
+        if (k++ >= calls) break
+        let t1 = performance.now()
+        await bLib.ohlcv.upsert(batch)
+        libMs.push(performance.now() - t1)
+        t1 = performance.now()
+        await rawCopy(bHand, batch)
+        copyMs.push(performance.now() - t1)
+      }
+      rows.push({ case: `backfill, ${calls} calls of 125,000 new bars (current code; median)`, library: median(libMs), byHand: median(copyMs) })
+    } finally {
+      await bHand.end()
+      await bHandQdb.close()
+      await bLib.close()
+      for (const n of names) await scratch.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
+      await scratch.end()
+    }
+
+    // ---- recomputeIndicators: the daily incremental run (the day just written) and a no-op full re-run
+    let t0 = performance.now()
+    const inc = await lib.ohlcv.recomputeIndicators({ region: 'KR', from: last })
+    const incMs = performance.now() - t0
+    t0 = performance.now()
+    const noop = await lib.ohlcv.recomputeIndicators({ region: 'KR' })
+    const noopMs = performance.now() - t0
+    notes.push(`recomputeIndicators: full run (build) ${fmt(figures.recomputeFullMs)} ms; daily incremental ${fmt(incMs)} ms ` +
+      `(${inc.updated} bars written); no-op full re-run ${fmt(noopMs)} ms (${noop.updated} written) = ` +
+      `${((noopMs / figures.recomputeFullMs) * 100).toFixed(0)} % of a full run`)
+
+    // ---- compression, as the library reports it and measured by hand
+    const stats = (await lib.ops.compressionStats()).find((s) => s.hypertable === 'ohlcv_data')
+    const handStats = await handCopy.unsafe(`SELECT before_compression_total_bytes::float8 AS b, after_compression_total_bytes::float8 AS a
+      FROM hypertable_compression_stats('ohlcv_data')`)
+    notes.push(`compression (indicators filled), ops.compressionStats: ${stats?.ratio?.toFixed(2)} : 1 ` +
+      `(${((stats?.beforeBytes ?? 0) / 2 ** 20).toFixed(0)} -> ${((stats?.afterBytes ?? 0) / 2 ** 20).toFixed(0)} MB)`)
+    notes.push(`compression (indicators NULL, raw COPY): ${(Number(handStats[0]?.['b']) / Number(handStats[0]?.['a'])).toFixed(2)} : 1`)
+
+    if (process.argv.includes('--true-ratio')) {
+      for (const [label, name] of [['indicators filled', MAIN_DB], ['indicators NULL', HAND_DB]] as const) {
+        const c = await trueCompression(urlOf(ADMIN, name))
+        const mb = (b: number) => (b / 2 ** 20).toFixed(0)
+        notes.push(`compression (${label}), measured: ${c.rows.toLocaleString()} rows take ${mb(c.freshBytes)} MB loaded once (table + indexes), ` +
+          `${mb(c.compressedBytes)} MB compressed = ${(c.freshBytes / c.compressedBytes).toFixed(2)} : 1 ` +
+          `(TimescaleDB's "before": ${mb(c.reportedBefore)} MB = ${(c.reportedBefore / c.compressedBytes).toFixed(2)} : 1)`)
+      }
+    }
+  }
+
+  printVersus(`spec scale, TimescaleDB ${lib.capabilities.timescaleVersion}: ${TICKERS} x ${DAYS} days — median of ${REPS} runs (interleaved)`, rows)
+  for (const n of notes) console.log(`- ${n}`)
+  emitResult('spec-scale', 'timescale', rows)
+} finally {
+  await hand.end()
+  await handCopy.end()
+  await lib.close()
+}
