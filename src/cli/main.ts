@@ -1,126 +1,149 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createQuantDb, type QuantDb } from '../client.js'
 import { QuantDbError } from '../errors.js'
-import type { AggregateName } from '../migrate.js'
-import { deploymentSql } from '../ops/deployment.js'
+import { restoreEmbeddedDir } from '../ops/backup.js'
+import { COMMANDS, hasSchema, type CommandSpec, type OptionSpec } from './commands.js'
+import { describeTarget, resolveTarget, UsageError, type Target } from './target.js'
+
+const GLOBAL: Record<string, OptionSpec> = {
+  url: { type: 'string', value: 'URL', help: 'a PostgreSQL server (default: $DATABASE_URL)' },
+  'data-dir': { type: 'string', value: 'DIR', help: 'an embedded database kept on disk (default: $QUANTDB_DATA_DIR)' },
+  json: { type: 'boolean', help: 'print JSON instead of tables' },
+  help: { type: 'boolean', short: 'h', help: 'show help' },
+}
+
+function optionLines(options: Record<string, OptionSpec>): string {
+  return Object.entries(options)
+    .map(([name, o]) => `  ${`${o.short ? `-${o.short}, ` : ''}--${name}${o.value ? ` ${o.value}` : ''}`.padEnd(24)} ${o.help}`).join('\n')
+}
 
 const HELP = `quant-db — operate a @quant/db database
 
 Usage: quant-db <command> [options]
-
-Connection (option, then environment, then embedded):
-  --url URL          PostgreSQL server (default: $DATABASE_URL)
-  --data-dir DIR     embedded database kept on disk (default: $QUANTDB_DATA_DIR)
-  --json             print JSON instead of tables
+       quant-db help <command>      (or quant-db <command> --help)
 
 Commands:
-  migrate                      create or update the schema (idempotent)
-  status                       capabilities, applied migrations, table sizes
-  jobs                         TimescaleDB policies
-  run-jobs                     run every policy now (the embedded engine has no scheduler)
-  maintenance                  policies (TimescaleDB) or retention + view refresh (plain mode)
-  refresh [aggregate ...]      refresh the aggregates
-  compress <table> [--older-than '90 days']
-  decompress <table> [--newer-than '7 days']
-  compression-stats            compression ratio per hypertable
-  index-usage                  index scans and sizes
-  slow-queries [--limit 20]    from pg_stat_statements
-  backup <file>                pg_dump -Fc (server) or data directory tarball (embedded)
-  restore <file>               pg_restore into this empty database (server), or a backup tarball
-                               into a new --data-dir (embedded)
-  metrics [--port 9187] [--host 127.0.0.1]   Prometheus /metrics from the database (needs prom-client)
-  deployment-sql               CREATE DATABASE, tuning, WAL archiving and roles, for a DBA (never run by migrate)
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(20)} ${c.summary}`).join('\n')}
+
+Database (one of them; a command never guesses):
+${optionLines(GLOBAL)}
+
+Exit status: 0 done, 1 failed (or a check found rows), 2 wrong usage.
 `
 
-type Print = (value: unknown) => void
+function commandHelp(name: string, c: CommandSpec): string {
+  const options = { ...(c.options ?? {}), ...(c.target ? GLOBAL : { help: GLOBAL['help']! }) }
+  return `Usage: quant-db ${c.usage}${c.target ? ' (--url URL | --data-dir DIR)' : ''}\n\n${c.summary}.\n` +
+    `${c.details ? `${c.details}\n` : ''}\nOptions:\n${optionLines(options)}\n`
+}
 
-const COMMANDS = new Set([
-  'migrate', 'status', 'jobs', 'run-jobs', 'maintenance', 'refresh', 'compress', 'decompress', 'compression-stats',
-  'index-usage', 'slow-queries', 'backup', 'restore', 'deployment-sql', 'metrics',
-])
+type Values = Record<string, string | boolean | undefined>
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' }, 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      'older-than': { type: 'string' }, 'newer-than': { type: 'string' }, limit: { type: 'string' },
-      port: { type: 'string' }, host: { type: 'string' },
-    },
-  })
-  const [command, ...args] = positionals
-  if (!command || values.help) {
-    process.stdout.write(HELP)
-    return command ? 0 : 1
-  }
-  const print: Print = (value) => {
-    if (values.json || typeof value !== 'object' || value === null) console.log(JSON.stringify(value, null, 2))
-    else if (Array.isArray(value)) console.table(value)
-    else console.dir(value, { depth: 4 })
-  }
-  if (!COMMANDS.has(command)) {
-    console.error(`Unknown command: ${command}\n`)
-    process.stderr.write(HELP)
-    return 1
-  }
-  if (command === 'deployment-sql') {
-    process.stdout.write(deploymentSql())
-    return 0
-  }
-  const url = values.url ?? process.env['DATABASE_URL']
-  const dataDir = values['data-dir'] ?? process.env['QUANTDB_DATA_DIR']
-  const logger = { warn: (m: string) => console.error(`warning: ${m}`) }
-  if (command === 'restore' && !url && dataDir) {
-    // An embedded backup is the data directory itself: restoring is opening a new directory from it.
-    const file = need(args[0], 'file')
-    await (await createQuantDb({ dataDir, restoreFrom: file, logger })).close()
-    print({ restored: file, dataDir })
-    return 0
-  }
-  const qdb = await createQuantDb({ url, dataDir, logger })
+function parse(name: string, c: CommandSpec, argv: string[]): { values: Values; args: string[] } {
+  const options = Object.fromEntries(Object.entries({ ...GLOBAL, ...(c.options ?? {}) })
+    .map(([k, o]) => [k, o.short ? { type: o.type, short: o.short } : { type: o.type }]))
+  let parsed: { values: Values; positionals: string[] }
   try {
-    return await run(qdb, command, args, values, print)
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as typeof parsed
+  } catch (error) {
+    const e = error as Error & { code?: string }
+    const option = /'(-[^' ]+)/.exec(e.message)?.[1]
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${option ?? ''} (see quant-db ${name} --help)`)
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${option ?? 'an option'} needs a value (see quant-db ${name} --help)`)
+    throw new UsageError(e.message)
+  }
+  const args = parsed.positionals.slice(1)
+  const spec = c.args ?? []
+  const variadic = spec.some((a) => a.endsWith('...'))
+  if (!variadic && args.length > spec.length) throw new UsageError(`unexpected argument ${args[spec.length]} (usage: quant-db ${c.usage})`)
+  return { values: parsed.values, args }
+}
+
+async function open(target: Target, err: (t: string) => void): Promise<QuantDb> {
+  const logger = { warn: (m: string) => err(`quant-db: warning: ${m}\n`) }
+  return target.kind === 'server' ? createQuantDb({ url: target.url, logger }) : createQuantDb({ dataDir: target.dataDir, logger })
+}
+
+/** Restores `file` into the target; returns what `--json` prints (`dataDir` when embedded). */
+async function restore(target: Target, file: string | undefined, err: (t: string) => void): Promise<Record<string, string>> {
+  if (!file) throw new UsageError('missing argument <file>')
+  const path = resolve(file)
+  if (target.kind === 'embedded') {
+    await restoreEmbeddedDir(path, target.dataDir, (o) => createQuantDb({ ...o, logger: {} }))
+    return { restored: file, dataDir: target.dataDir }
+  }
+  const qdb = await open(target, err)
+  try {
+    await qdb.restore(path)
   } finally {
     await qdb.close()
   }
+  return { restored: file }
 }
 
-async function run(qdb: QuantDb, command: string, args: string[], values: Record<string, unknown>, print: Print): Promise<number> {
-  switch (command) {
-    case 'migrate': print(await qdb.migrate()); return 0
-    case 'status': {
-      const history = await qdb.query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations').catch(() => [{ n: 0 }])
-      print({ capabilities: qdb.capabilities, migrationsApplied: history[0]?.n ?? 0, tables: await qdb.ops.tableSizes() })
+export async function main(argv: string[], out = (t: string) => { process.stdout.write(t) }, err = (t: string) => { process.stderr.write(t) }): Promise<number> {
+  const first = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { url: { type: 'string' }, 'data-dir': { type: 'string' } } })
+  const name = first.positionals[0]
+  if (name === undefined || name === 'help') {
+    const topic = first.positionals[1]
+    if (name === 'help' && topic !== undefined) {
+      const c = COMMANDS[topic]
+      if (!c) return usage(`unknown command ${topic}`, err)
+      out(commandHelp(topic, c))
+    } else {
+      out(HELP)
+    }
+    return 0
+  }
+  const c = COMMANDS[name]
+  if (!c) return usage(`unknown command ${name} (see quant-db --help)`, err)
+  try {
+    // After `--` everything is an argument (a file may be called --help).
+    const end = argv.indexOf('--')
+    const options = end < 0 ? argv : argv.slice(0, end)
+    if (options.includes('--help') || options.includes('-h')) {
+      out(commandHelp(name, c))
       return 0
     }
-    case 'jobs': print(await qdb.ops.jobs()); return 0
-    case 'run-jobs': print(await qdb.ops.runJobs()); return 0
-    case 'maintenance': print(await qdb.ops.maintenance()); return 0
-    case 'refresh': await qdb.ops.refreshAggregates(args.length ? (args as AggregateName[]) : undefined); print({ refreshed: args.length ? args : 'all' }); return 0
-    case 'compress': print({ chunks: await qdb.ops.compress(need(args[0], 'table'), values['older-than'] as string | undefined) }); return 0
-    case 'decompress': print({ chunks: await qdb.ops.decompress(need(args[0], 'table'), values['newer-than'] as string | undefined) }); return 0
-    case 'compression-stats': print(await qdb.ops.compressionStats()); return 0
-    case 'index-usage': print(await qdb.ops.indexUsage()); return 0
-    case 'slow-queries': print(await qdb.ops.slowQueries(Number(values['limit'] ?? 20))); return 0
-    case 'backup': print(await qdb.backup(need(args[0], 'file'))); return 0
-    case 'metrics': return (await import('../metrics/serve.js')).runMetricsCommand(qdb, { port: Number(values['port'] ?? 9187), host: values['host'] as string | undefined })
-    case 'restore': await qdb.restore(need(args[0], 'file')); print({ restored: args[0] }); return 0
-    default: throw new QuantDbError('validation', `unhandled command ${command}`)
+    const { values, args } = parse(name, c, argv)
+    c.check?.(args, values)
+    if (!c.target) return await c.run({ qdb: undefined as never, target: undefined as never, args, values, json: values['json'] === true, out, err })
+    const target = resolveTarget(values as { url?: string; 'data-dir'?: string }, process.env, c.target)
+    err(`quant-db: ${name} on ${describeTarget(target)}\n`)
+    if (name === 'restore') {
+      const result = await restore(target, args[0], err)
+      out(values['json'] ? `${JSON.stringify(result)}\n` : `restored ${args[0]} into ${describeTarget(target)}\n`)
+      return 0
+    }
+    const qdb = await open(target, err)
+    try {
+      if (c.schema && !(await hasSchema(qdb))) {
+        throw new QuantDbError('configuration', 'the database has no schema yet: run quant-db migrate first')
+      }
+      return await c.run({ qdb, target, args, values, json: values['json'] === true, out, err })
+    } finally {
+      await qdb.close()
+    }
+  } catch (error) {
+    if (error instanceof UsageError) return usage(`${name}: ${error.message}`, err)
+    // Our errors carry no secrets and no bound parameters: the message, one line, not the object.
+    const message = error instanceof Error ? error.message : String(error)
+    err(`quant-db ${name}: ${message.split('\n')[0]}\n`)
+    return 1
   }
 }
 
-function need(value: string | undefined, name: string): string {
-  if (!value) throw new QuantDbError('validation', `missing argument: <${name}>`)
-  return value
+function usage(message: string, err: (t: string) => void): number {
+  err(`quant-db: ${message}\n`)
+  return 2
 }
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code },
   (error: unknown) => {
-    // Our errors carry no secrets and no bound parameters; print the message, not the object.
     console.error(`quant-db: ${error instanceof Error ? error.message : String(error)}`)
-    process.exitCode = 2
+    process.exitCode = 1
   },
 )

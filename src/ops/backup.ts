@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process'
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { QuantDbError } from '../errors.js'
 import type { Driver } from '../drivers/types.js'
 
@@ -43,20 +45,79 @@ export async function backupServer(url: string, file: string): Promise<BackupRes
   return { file, format: 'pg_dump-custom', bytes }
 }
 
+/** Relations a restore would collide with: anything in a user schema that no extension owns. */
+const USER_RELATIONS = `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT LIKE '\\_timescaledb%' AND n.nspname NOT LIKE 'timescaledb\\_%'
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`
+
 /**
  * Server mode: restores a custom-format dump into the (empty, existing) database at `url`, with
  * TimescaleDB wrapped in `timescaledb_pre_restore()` / `timescaledb_post_restore()` when the dump needs it.
+ * All or nothing: pg_restore runs as one transaction (`--single-transaction --exit-on-error`), and an
+ * extension created here for the restore is dropped again when it fails, so a failed restore leaves
+ * the database as it was found. A database that already holds tables is refused before anything runs.
  */
 export async function restoreServer(driver: Driver, url: string, file: string, timescale: boolean): Promise<void> {
+  if (!existsSync(file)) throw new QuantDbError('validation', `No backup file at ${file}`)
+  const [busy] = await driver.query<{ n: number }>(USER_RELATIONS)
+  if ((busy?.n ?? 0) > 0) {
+    throw new QuantDbError('validation', `The target database is not empty (${busy!.n} tables, views or sequences): restore into a new, empty database`)
+  }
   const tool = urlForTools(url)
+  let created = false
   if (timescale) {
+    const [had] = await driver.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'timescaledb'`)
     await driver.exec('CREATE EXTENSION IF NOT EXISTS timescaledb')
+    created = (had?.n ?? 0) === 0
     await driver.query('SELECT timescaledb_pre_restore()')
   }
+  // A file name is never read as an option, even one that starts with '-'.
+  const path = file.startsWith('-') ? `./${file}` : file
   try {
-    await run('pg_restore', ['--no-owner', '--exit-on-error', `--dbname=${tool.url}`, file], tool.env)
-  } finally {
-    if (timescale) await driver.query('SELECT timescaledb_post_restore()')
+    await run('pg_restore', ['--no-owner', '--exit-on-error', '--single-transaction', `--dbname=${tool.url}`, path], tool.env)
+  } catch (error) {
+    if (timescale) {
+      await driver.query('SELECT timescaledb_post_restore()').catch(() => {})
+      if (created) await driver.exec('DROP EXTENSION IF EXISTS timescaledb').catch(() => {})
+    }
+    throw error
+  }
+  if (timescale) await driver.query('SELECT timescaledb_post_restore()')
+}
+
+/**
+ * Embedded mode: unpacks a `backup()` tarball into a new data directory `dataDir` (absent or empty).
+ * The database is opened and checked in a sibling directory first and renamed into place only when
+ * that succeeded: a failed restore leaves `dataDir` as it was found.
+ */
+export async function restoreEmbeddedDir(
+  file: string,
+  dataDir: string,
+  open: (options: { dataDir: string; restoreFrom: string }) => Promise<{ query(text: string): Promise<unknown[]>; close(): Promise<void> }>,
+): Promise<void> {
+  if (!existsSync(file)) throw new QuantDbError('validation', `No backup file at ${file}`)
+  // PGlite starts an empty database from a tarball it cannot read, without a word: check what it is given.
+  const head = (await readFile(file)).subarray(0, 2)
+  if (head[0] !== 0x1f || head[1] !== 0x8b) {
+    throw new QuantDbError('validation', `${file} is not an embedded backup (a gzipped data directory written by backup)`)
+  }
+  const staging = join(dirname(dataDir), `.${basename(dataDir)}.restoring-${process.pid}`)
+  await rm(staging, { recursive: true, force: true })
+  await mkdir(dirname(dataDir), { recursive: true })
+  try {
+    const db = await open({ dataDir: staging, restoreFrom: file })
+    try {
+      const [found] = (await db.query(`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS migrated`)) as { migrated: boolean }[]
+      if (!found?.migrated) throw new QuantDbError('validation', `${file} holds no @quant/db database (no migrations were applied in it)`)
+    } finally {
+      await db.close()
+    }
+    if (existsSync(dataDir)) await rmdir(dataDir) // empty (checked by the caller); rmdir refuses otherwise
+    await rename(staging, dataDir)
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true })
+    throw error instanceof QuantDbError ? error : new QuantDbError('data', `Could not restore ${file}: ${(error as Error).message}`, { cause: error })
   }
 }
 

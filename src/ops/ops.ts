@@ -1,4 +1,6 @@
 import { invalidArgument } from '../errors.js'
+import { importSqlite, type ImportReport, type ImportSqliteOptions } from './import-sqlite/import.js'
+import { validateDatabase, type ValidationReport } from './validate.js'
 import { AGGREGATES, type AggregateName } from '../migrate.js'
 import type { RepoContext } from '../repos/context.js'
 import { compressChunks, compressionStats, decompressChunks, type CompressionStats } from './compression.js'
@@ -110,5 +112,43 @@ export class Ops {
    */
   tableSizes(): Promise<{ table: string; bytes: number; rowsEstimate: number }[]> {
     return tableSizes(this.ctx)
+  }
+
+  /**
+   * Imports a legacy SQLite file (spec 9.1) by column NAME, never by position: `tickers`,
+   * `ohlcv_data`, `factor_scores` and `backtest_results` when present, in foreign-key order, every row
+   * through the repositories' validation and write paths. Legacy-only columns (an `id`, anything
+   * unknown) are reported and left out; missing optional columns keep their defaults; SQLite dates
+   * (text, INTEGER Unix seconds, REAL Julian days), 1/0 booleans and JSON text are converted where
+   * that is unambiguous, and the row is rejected otherwise. Rejected rows go to `rejectsFile` as JSON
+   * lines `{ table, rowid, reasons }`; they never stop the run.
+   *
+   * Rows are read in rowid batches (bounded memory, whatever the file size), each batch committed in
+   * one transaction with a checkpoint: run the same call again after an interruption and it continues
+   * after the last committed batch, with no duplicate and no gap. `portfolio`, `trades` and
+   * `portfolio_snapshots` are counted and reported as not imported (no repository stores them as given).
+   * Reading needs the optional package `node-sqlite3-wasm` (WebAssembly: nothing to compile or download).
+   *
+   * @example
+   * ```ts
+   * const report = await qdb.ops.importSqlite('data/spock_local.db', {
+   *   onProgress: (p) => console.log(`${p.table} ${p.done}/${p.total} ${p.rowsPerSecond} rows/s`),
+   * })
+   * console.table(report.tables); if (!report.validation?.ok) console.table(report.validation?.checks)
+   * ```
+   */
+  importSqlite(file: string, options?: ImportSqliteOptions): Promise<ImportReport> {
+    return importSqlite(this.ctx, file, options)
+  }
+
+  /**
+   * The post-migration validation of spec 9.2 (row counts, NULL regions, invalid prices, scores out of
+   * range, negative quantities, date ranges) plus orphans (ticker not in `tickers`), OHLC rule breaks
+   * and gaps in a ticker's trading days (its region's calendar). Read-only; `ok` is false when any
+   * check finds rows.
+   * @example `const { ok, checks } = await qdb.ops.validate(); if (!ok) console.table(checks.filter((c) => c.rows > 0))`
+   */
+  validate(): Promise<ValidationReport> {
+    return validateDatabase(this.ctx)
   }
 }

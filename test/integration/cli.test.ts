@@ -18,8 +18,8 @@ describe('quant-db CLI', () => {
 
   it('exits non-zero with the usage on an unknown command', async () => {
     const error = await cli('frobnicate').then(() => null, (e: { code: number; stderr: string }) => e)
-    expect(error?.code).toBe(1)
-    expect(error?.stderr).toContain('Unknown command: frobnicate')
+    expect(error?.code).toBe(2)
+    expect(error?.stderr).toContain('unknown command frobnicate')
   })
 })
 

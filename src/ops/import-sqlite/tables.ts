@@ -1,0 +1,179 @@
+import type { ValidationIssue } from '../../errors.js'
+import type { Repos } from '../../repos/create.js'
+import type { BacktestInput } from '../../validation/backtests.js'
+import { backtestInputSchema } from '../../validation/backtests.js'
+import { checkFactorScores, type FactorScoreInput } from '../../validation/factors.js'
+import { checkBars, type OhlcvBarInput } from '../../validation/ohlcv.js'
+import { tickerInputSchema, type TickerInput } from '../../validation/ticker.js'
+import { checkRows } from '../../validation/validate.js'
+import type { ColumnKind } from './convert.js'
+
+/** A legacy row converted to a repository input, with the rowid it came from. */
+export interface Candidate {
+  rowid: number
+  input: Record<string, unknown>
+}
+
+export interface RejectedCandidate {
+  rowid: number
+  reasons: string[]
+}
+
+export interface BatchOutcome {
+  /** Rows that reached the table (inserted, updated, or already there with the same values). */
+  accepted: number
+  rejected: RejectedCandidate[]
+}
+
+/** What a table's writer knows besides its rows: the regions, and the tickers known so far (for foreign keys). */
+export interface ImportEnv {
+  regions: ReadonlySet<string>
+  /** `ticker\u0000region` of every ticker in the database or accepted from the legacy file. */
+  knownTickers: Set<string>
+}
+
+/**
+ * How one legacy table is imported: its columns by SQL name (the input field is the camelCase name),
+ * the ones the legacy table must have, the ones the database sets itself (left out), and the writer
+ * that sends a batch through the repository (`repos` is null in a dry run: validation only).
+ */
+export interface TableSpec {
+  table: string
+  columns: Readonly<Record<string, ColumnKind>>
+  required: readonly string[]
+  /** Set by the database: a legacy value is left out (reported once). */
+  managed: readonly string[]
+  /** The column whose range the report shows. */
+  dateColumn: string
+  run(repos: Repos | null, rows: Candidate[], env: ImportEnv): Promise<BatchOutcome>
+}
+
+export const camel = (column: string): string => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+const keyOf = (ticker: unknown, region: unknown): string => `${String(ticker)}\u0000${String(region)}`
+const reasonsOf = (issues: readonly ValidationIssue[]): string[] => issues.map((i) => `${i.field}: ${i.message}`)
+
+/** Maps rejected rows (by index into `rows`) back to legacy rowids. */
+function rejectedByIndex(rows: Candidate[], rejected: readonly { row: number; issues: ValidationIssue[] }[]): RejectedCandidate[] {
+  return rejected.map((r) => ({ rowid: rows[r.row]!.rowid, reasons: reasonsOf(r.issues) }))
+}
+
+/** Splits off rows whose ticker is in neither `tickers` nor the legacy file's valid tickers (they would break the foreign key). */
+function withoutOrphans(rows: Candidate[], env: ImportEnv): { kept: Candidate[]; orphans: RejectedCandidate[] } {
+  const kept: Candidate[] = []
+  const orphans: RejectedCandidate[] = []
+  for (const row of rows) {
+    if (env.knownTickers.has(keyOf(row.input['ticker'], row.input['region']))) kept.push(row)
+    else orphans.push({ rowid: row.rowid, reasons: ['ticker: (ticker, region) is not in tickers'] })
+  }
+  return { kept, orphans }
+}
+
+const numbers = (names: string): Record<string, ColumnKind> => Object.fromEntries(names.split(' ').map((n) => [n, 'number']))
+
+const tickersSpec: TableSpec = {
+  table: 'tickers',
+  columns: {
+    ticker: 'text', region: 'text', market: 'text', sector: 'text', industry: 'text', market_cap: 'number',
+    listed_date: 'date', delisted_date: 'date', is_active: 'boolean', metadata: 'json',
+  },
+  required: ['ticker', 'region'],
+  managed: ['last_updated'],
+  dateColumn: 'listed_date',
+  async run(repos, rows, env) {
+    const { valid, rejected } = checkRows('tickers', rows.map((r) => r.input), tickerInputSchema(env.regions), 'skip')
+    const out = rejectedByIndex(rows, rejected)
+    // The same key twice in one legacy table: the first row wins, the others are reported (never merged silently).
+    const first = new Map<string, number>()
+    const good: TickerInput[] = []
+    for (const { row, value } of valid) {
+      const key = keyOf(value.ticker, value.region)
+      const seen = first.get(key)
+      if (seen !== undefined) out.push({ rowid: rows[row]!.rowid, reasons: [`ticker: duplicates legacy rowid ${seen} (same ticker and region)`] })
+      else { first.set(key, rows[row]!.rowid); good.push(value) }
+    }
+    if (repos && good.length > 0) await repos.tickers.upsert(good)
+    for (const t of good) env.knownTickers.add(keyOf(t.ticker, t.region))
+    return { accepted: good.length, rejected: out }
+  },
+}
+
+const ohlcvSpec: TableSpec = {
+  table: 'ohlcv_data',
+  columns: {
+    ticker: 'text', region: 'text', date: 'date', timeframe: 'text',
+    ...numbers('open high low close volume adjusted_close ma5 ma20 ma60 ma120 ma200 rsi macd macd_signal bb_upper bb_middle bb_lower atr'),
+  },
+  required: ['ticker', 'region', 'date', 'open', 'high', 'low', 'close', 'volume'],
+  managed: ['last_updated'],
+  dateColumn: 'date',
+  async run(repos, rows, env) {
+    const bars = rows.map((r) => r.input as unknown as OhlcvBarInput)
+    if (!repos) {
+      const { valid, rejected } = checkBars(bars, env.regions, 'skip')
+      return { accepted: valid.length, rejected: rejectedByIndex(rows, rejected) }
+    }
+    const result = await repos.ohlcv.upsert(bars, { onInvalid: 'skip' })
+    return { accepted: result.inserted + result.updated + result.unchanged, rejected: rejectedByIndex(rows, result.rejectedRows) }
+  },
+}
+
+const factorSpec: TableSpec = {
+  table: 'factor_scores',
+  columns: {
+    ticker: 'text', region: 'text', calculation_date: 'date', signal: 'text', calculation_metadata: 'json',
+    ...numbers('market_regime_score volume_profile_score price_action_score layer1_total stage_analysis_score ' +
+      'moving_average_score relative_strength_score layer2_total pattern_recognition_score volume_spike_score ' +
+      'momentum_score layer3_total total_score pe_ratio pb_ratio momentum_12m rsi_factor roe debt_equity ' +
+      'volatility_factor market_cap_factor'),
+  },
+  required: ['ticker', 'region', 'calculation_date'],
+  managed: ['last_updated'],
+  dateColumn: 'calculation_date',
+  async run(repos, rows, env) {
+    const { kept, orphans } = withoutOrphans(rows, env)
+    const inputs = kept.map((r) => r.input as unknown as FactorScoreInput)
+    if (!repos) {
+      const { valid, rejected } = checkFactorScores(inputs, env.regions, 'skip')
+      return { accepted: valid.length, rejected: [...orphans, ...rejectedByIndex(kept, rejected)] }
+    }
+    const result = await repos.factors.upsert(inputs, { onInvalid: 'skip' })
+    return { accepted: result.inserted + result.updated, rejected: [...orphans, ...rejectedByIndex(kept, result.rejectedRows)] }
+  },
+}
+
+const backtestSpec: TableSpec = {
+  table: 'backtest_results',
+  columns: {
+    strategy_name: 'text', region: 'text', simulation_date: 'timestamp', start_date: 'date', end_date: 'date',
+    rebalance_frequency: 'text', strategy_params: 'json', trades: 'json',
+    ...numbers('initial_capital final_capital total_return annual_return sharpe_ratio sortino_ratio max_drawdown ' +
+      'win_rate total_trades winning_trades losing_trades avg_win avg_loss transaction_cost_bps'),
+  },
+  required: ['strategy_name', 'region', 'start_date', 'end_date', 'initial_capital'],
+  // A new backtest_id is given by the database; the resume checkpoint (not the id) prevents duplicates.
+  managed: ['backtest_id', 'last_updated'],
+  dateColumn: 'simulation_date',
+  async run(repos, rows, env) {
+    const schema = backtestInputSchema(env.regions)
+    const { valid, rejected } = checkRows('backtest_results', rows.map((r) => r.input), schema, 'skip')
+    if (repos) for (const { value } of valid) await repos.backtests.save(value as BacktestInput)
+    return { accepted: valid.length, rejected: rejectedByIndex(rows, rejected) }
+  },
+}
+
+/** The tables imported, in foreign-key order (tickers before the tables that reference them). */
+export const IMPORTED_TABLES: readonly TableSpec[] = [tickersSpec, ohlcvSpec, factorSpec, backtestSpec]
+
+/**
+ * Spec tables that no repository can write as historical rows: `applyTrade` and `snapshot` compute
+ * positions, PnL and snapshot values from trades and marks rather than storing given ones, so
+ * replaying legacy rows through them would not reproduce the legacy values. They are counted and
+ * reported, not imported.
+ */
+export const NOT_IMPORTED: Readonly<Record<string, string>> = {
+  portfolio: 'positions are derived by qdb.portfolio.applyTrade from trades; no repository stores given positions',
+  trades: 'qdb.portfolio.applyTrade recomputes executed price, amount and PnL; replaying legacy trades would not keep their values',
+  portfolio_snapshots: 'qdb.portfolio.snapshot computes a snapshot from the positions; no repository stores given snapshots',
+  api_logs: 'operational logs are not migrated (the log repository stamps new entries; the legacy rows stay in the file)',
+  system_logs: 'operational logs are not migrated (the log repository stamps new entries; the legacy rows stay in the file)',
+}
