@@ -11,7 +11,7 @@
 import postgres from 'postgres'
 import { createQuantDb, type QuantDb } from '../src/index.js'
 import { syntheticBars, syntheticTickers, Random } from '../src/synthetic/index.js'
-import type { FactorScoreInput } from '../src/repos/factors.js'
+import { factorRow } from './_factor-rows.js'
 
 export const MAIN_DB = 'quantdb_bench_spec'
 export const HAND_DB = 'quantdb_bench_spec_hand'
@@ -78,28 +78,6 @@ export async function builtFigures(admin: string, spec: BuildSpec): Promise<Buil
   }
 }
 
-/** As bench/repo-reads.ts: nine sub-scores within their layers, the signal from the total, eight factors. */
-function factorRow(random: Random, ticker: string, region: string, date: string, quality: number): FactorScoreInput {
-  const totalCents = Math.round(Math.min(98, Math.max(5, quality + random.normal(0, 6))) * 100)
-  const layers = [Math.round(totalCents * 0.25), Math.round(totalCents * 0.45)]
-  layers.push(totalCents - layers[0]! - layers[1]!)
-  const parts = layers.flatMap((l) => {
-    const a = Math.round(l * 0.4)
-    const b = Math.round(l * 0.35)
-    return [a / 100, b / 100, (l - a - b) / 100]
-  })
-  const total = totalCents / 100
-  const f = (mean: number, sd: number) => Math.round(random.normal(mean, sd) * 10_000) / 10_000
-  return {
-    ticker, region, calculationDate: date,
-    marketRegimeScore: parts[0], volumeProfileScore: parts[1], priceActionScore: parts[2],
-    stageAnalysisScore: parts[3], movingAverageScore: parts[4], relativeStrengthScore: parts[5],
-    patternRecognitionScore: parts[6], volumeSpikeScore: parts[7], momentumScore: parts[8],
-    signal: total >= 70 ? 'BUY' : total >= 50 ? 'WATCH' : 'AVOID',
-    peRatio: f(15, 6), pbRatio: f(1.5, 0.6), momentum12m: f(0.08, 0.3), rsiFactor: f(50, 12),
-    roe: f(0.1, 0.08), debtEquity: f(0.8, 0.4), volatilityFactor: f(0.3, 0.1), marketCapFactor: f(25, 2),
-  }
-}
 
 /** Builds both databases from scratch (dropping what is there). Prints progress; returns the build's figures. */
 export async function build(admin: string, spec: BuildSpec): Promise<BuildFigures> {
@@ -145,7 +123,7 @@ export async function build(admin: string, spec: BuildSpec): Promise<BuildFigure
     const random = new Random(spec.seed, 7)
     const quality = tickers.map(() => random.normal(55, 8))
     for (const date of spec.factorDays) {
-      await lib.factors.upsert(tickers.map((tk, i) => factorRow(random, tk.ticker, tk.region, date, quality[i]!)))
+      await lib.factors.upsert(tickers.map((tk, i) => factorRow(random, tk.ticker, tk.region, date, quality[i]!, false)))
     }
     const last = spec.factorDays[spec.factorDays.length - 1]!
     for (const tk of tickers.slice(0, spec.positions)) {
