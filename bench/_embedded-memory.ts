@@ -1,0 +1,38 @@
+/**
+ * Embedded engine memory (RSS) after a full `recomputeIndicators`, against the data's size:
+ *   npx tsx bench/_embedded-memory.ts [tickers] [days]
+ * A `_` helper (not run by `npm run bench`); issue 9 asks for "within 2x of what the data needs".
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createQuantDb } from '../src/index.js'
+import { syntheticBars } from '../src/synthetic/index.js'
+
+const tickers = Number(process.argv[2] ?? 200)
+const days = Number(process.argv[3] ?? 1250)
+const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`
+const rss = () => process.memoryUsage().rss
+const dir = mkdtempSync(join(tmpdir(), 'qdb-mem-'))
+const base = rss()
+const qdb = await createQuantDb({ dataDir: dir, logger: {} })
+try {
+  const opened = rss()
+  let n = 0
+  for (const batch of syntheticBars({ tickers, days, regions: ['KR'], batchSize: 5000 })) n += (await qdb.ohlcv.upsert(batch)).inserted
+  await qdb.ops.maintenance()
+  const size = async () => Number((await qdb.query<{ b: string }>(`SELECT hypertable_size('ohlcv_data')::text AS b`))[0]!.b)
+  const loaded = rss(); const loadedBytes = await size()
+  const t0 = performance.now()
+  const r = await qdb.ohlcv.recomputeIndicators({ region: 'KR' })
+  const secs = (performance.now() - t0) / 1000
+  const after = rss(); const afterBytes = await size()
+  const db = await qdb.query<{ b: string }>(`SELECT pg_database_size(current_database())::text AS b`)
+  console.log(`${n.toLocaleString()} bars; ${r.updated.toLocaleString()} updated in ${secs.toFixed(0)} s`)
+  console.log(`RSS: node before open ${mb(base)}, after open ${mb(opened)}, after load ${mb(loaded)}, after full recompute ${mb(after)}`)
+  console.log(`ohlcv_data: ${mb(loadedBytes)} loaded, ${mb(afterBytes)} after recompute; database ${mb(Number(db[0]!.b))}`)
+  console.log(`RSS growth over the open engine after recompute: ${mb(after - opened)} = ${((after - opened) / afterBytes).toFixed(2)} x ohlcv_data`)
+} finally {
+  await qdb.close()
+  rmSync(dir, { recursive: true, force: true })
+}
