@@ -146,7 +146,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     async run(ctx) {
       if (!ctx.qdb.capabilities.timescale) return show(ctx, [], () => `No compression statistics. ${PLAIN}\n`)
       const stats = await ctx.qdb.ops.compressionStats()
-      return show(ctx, stats, () => formatTable(stats.map((s) => ({ ...s, beforeBytes: formatBytes(s.beforeBytes), afterBytes: formatBytes(s.afterBytes), ratio: s.ratio === null ? 'none compressed' : `${s.ratio.toFixed(1)}:1` }))))
+      return show(ctx, stats, () => formatTable(stats.map((s) => ({ ...s, beforeBytes: formatBytes(s.beforeBytes), estimatedBeforeBytes: formatBytes(s.estimatedBeforeBytes), afterBytes: formatBytes(s.afterBytes), ratio: s.ratio === null ? 'none compressed' : `${s.ratio.toFixed(1)}:1`, reportedRatio: s.reportedRatio === null ? '' : `${s.reportedRatio.toFixed(1)}:1` }))))
     },
   },
   'index-usage': {

@@ -6,6 +6,7 @@ import type { RepoContext } from '../repos/context.js'
 import { compressChunks, compressionStats, decompressChunks, type CompressionStats } from './compression.js'
 import { listJobs, runJobs, type JobInfo } from './jobs.js'
 import { maintenance, type MaintenanceReport } from './maintenance.js'
+import { mergeCompressedChunks, type MergeChunksOptions, type MergeChunksReport } from './merge-chunks.js'
 import { indexUsage, slowQueries, tableSizes, type IndexUsage, type SlowQuery } from './monitoring.js'
 import { COMPRESSION } from './retention.js'
 import { refreshWaitingForScheduler } from '../internal/refresh.js'
@@ -72,6 +73,16 @@ export class Ops {
    */
   decompress(table: string, newerThan = '7 days'): Promise<number> {
     return decompressChunks(this.ctx, table, newerThan)
+  }
+
+  /**
+   * Merges adjacent compressed chunks into one per `interval` (default `'1 year'`) and recompresses
+   * them: the best OHLCV ratio with the spec's types and `segmentby` (README, "Known limits"), with
+   * per-ticker reads no slower. TimescaleDB only (`unsupported` otherwise); not run by `maintenance()`.
+   * @example `await qdb.ops.compress('ohlcv_data'); await qdb.ops.mergeCompressedChunks('ohlcv_data', { interval: '1 year' })`
+   */
+  mergeCompressedChunks(table: string, options?: MergeChunksOptions): Promise<MergeChunksReport> {
+    return mergeCompressedChunks(this.ctx, table, options)
   }
 
   /**
