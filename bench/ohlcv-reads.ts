@@ -1,5 +1,5 @@
 /**
- * OHLCV reads: `qdb.ohlcv.latest` (spec 8.1 query 1, promised < 10 ms) and `qdb.ohlcv.panel` on a
+ * OHLCV reads: `qdb.ohlcv.recent` (spec 8.1 query 1, promised < 10 ms) and `qdb.ohlcv.panel` on a
  * synthetic market of about a million bars, against the same SQL sent by hand through the bare engine
  * (postgres.js on the server, PGlite embedded) in the same run.
  *
@@ -30,7 +30,7 @@ const PANEL_ROWS = `SELECT ticker, date, close::float8 AS close FROM ohlcv_data
   WHERE region = 'KR' AND timeframe = 'daily' AND ticker = ANY($1) AND date BETWEEN $2 AND $3 ORDER BY ticker, date`
 
 // What the library sends with TimescaleDB first: the same query bounded to a recent window, so that
-// the old chunks are excluded at planning (see OhlcvRepo.latest).
+// the old chunks are excluded at planning (see OhlcvRepo.recent).
 const LATEST_WINDOW = `SELECT * FROM ohlcv_data WHERE ticker = $1 AND region = $2 AND timeframe = 'daily' AND date >= $3
   ORDER BY date DESC LIMIT 250`
 
