@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { printImportReport } from '../../src/cli/reports.js'
 import type { TestDb } from '../../src/testing/index.js'
 import { forEachTarget, openTarget } from '../helpers/targets.js'
 import { writeLegacyFile } from './legacy-sqlite-file.js'
@@ -77,6 +78,12 @@ forEachTarget('import-sqlite: portfolio, trades and portfolio_snapshots', (targe
       { ticker: 'AAPL', region: 'US', positionQuantity: 7, tradesNetQuantity: 7, matches: true },
     ])
     expect(report.validation?.ok).toBe(true)
+    // The CLI's report shows the per-table counts and only the positions that differ.
+    const text = printImportReport(report)
+    expect(text).toMatch(/^trades\s+imported\s+6\s+5\s+1\s/m)
+    expect(text).toContain('Positions vs net quantity of trades: 1 differ (reported, not refused)\n')
+    expect(text).toMatch(/^000660\s+KR\s+0\s+4\s*$/m)
+    expect(text).not.toMatch(/^AAPL\s+US\s+7/m)
   })
 
   it('a second run adds nothing; a restart upserts positions and snapshots in place', async () => {
