@@ -35,6 +35,13 @@ export function printImportReport(report: ImportReport): string {
   if (report.unknownTables.length) parts.push(`legacy tables not in the schema (left out): ${report.unknownTables.join(', ')}\n`)
   const rejected = report.tables.reduce((s, t) => s + t.rejected, 0)
   if (rejected > 0) parts.push(`${rejected.toLocaleString('en-US')} row(s) rejected: see ${report.rejectsFile}\n`)
+  const off = report.reconciliation?.filter((r) => !r.matches) ?? []
+  if (report.reconciliation && report.reconciliation.length > 0) {
+    parts.push(`\nPositions vs net quantity of trades: ${off.length === 0 ? 'all match' : `${off.length} differ (reported, not refused)`}\n`)
+    if (off.length > 0) {
+      parts.push(formatTable(off.map((r) => ({ ticker: r.ticker, region: r.region, position: r.positionQuantity, 'trades net': r.tradesNetQuantity }))))
+    }
+  }
   if (report.validation) parts.push(`\nIntegrity checks:\n${printValidation(report.validation)}`)
   return parts.join('')
 }

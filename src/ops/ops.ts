@@ -137,7 +137,10 @@ export class Ops {
    * Rows are read in rowid batches (bounded memory, whatever the file size), each batch committed in
    * one transaction with a checkpoint: run the same call again after an interruption and it continues
    * after the last committed batch, with no duplicate and no gap. `portfolio`, `trades` and
-   * `portfolio_snapshots` are counted and reported as not imported (no repository stores them as given).
+   * `portfolio_snapshots` are written as they are (the legacy rows are the record, not replayed through
+   * `applyTrade`), validated with the column rules of the stored rows; positions are upserted by
+   * (ticker, region), snapshots by date, trades appended once (the checkpoint). `report.reconciliation`
+   * compares each position's quantity with the net quantity of the trades (reported, not refused).
    * Reading needs the optional package `node-sqlite3-wasm` (WebAssembly: nothing to compile or download).
    *
    * @example

@@ -4,13 +4,12 @@ import { createRequire } from 'node:module'
 // Builds legacy SQLite files the way the old platform might have left them: the spec 9.1 columns in
 // another order, an `id` first, an extra column, text dates, one bad row, and a second table.
 const require = createRequire(import.meta.url)
-const { Database } = require('node-sqlite3-wasm') as {
-  Database: new (file: string) => {
-    exec(sql: string): void
-    prepare(sql: string): { run(values: unknown[]): void; finalize(): void }
-    close(): void
-  }
+interface LegacyDb {
+  exec(sql: string): void
+  prepare(sql: string): { run(values: unknown[]): void; finalize(): void }
+  close(): void
 }
+const { Database } = require('node-sqlite3-wasm') as { Database: new (file: string) => LegacyDb }
 
 export interface LegacyBar {
   ticker: string; region: string; date: string; open: number; high: number; low: number; close: number; volume: number
@@ -59,6 +58,8 @@ export interface LegacyFileOptions {
   factors?: boolean
   /** Add a backtest_results table with this many results (no natural key: a duplicate would show). */
   backtests?: number
+  /** Add portfolio, trades and portfolio_snapshots tables (see writeLegacyPortfolio). */
+  portfolio?: boolean
 }
 
 /** The n-th legacy backtest: deterministic values (every 10th has a start after its end: rejected). */
@@ -76,7 +77,7 @@ export function legacyBacktest(i: number) {
  * rows through the repository and compare.
  */
 export function writeLegacyFile(file: string, options: LegacyFileOptions = {}): { bars: LegacyBar[] } {
-  const { days = 30, badRows = true, factors = true, backtests = 0 } = options
+  const { days = 30, badRows = true, factors = true, backtests = 0, portfolio = false } = options
   for (const f of [file, `${file}.lock`, `${file}.rejects.jsonl`]) rmSync(f, { recursive: true, force: true })
   const db = new Database(file)
   db.exec('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF')
@@ -126,6 +127,44 @@ export function writeLegacyFile(file: string, options: LegacyFileOptions = {}): 
     db.exec('COMMIT')
     r.finalize()
   }
+  if (portfolio) writeLegacyPortfolio(db)
   db.close()
   return { bars }
+}
+
+/**
+ * The legacy portfolio tables: columns in another order, an `id` first, one bad row each (rowid 3 of
+ * portfolio: quantity 0; rowid 6 of trades: type HOLD; rowid 3 of portfolio_snapshots: total_value
+ * beyond NUMERIC(18, 2)). 005930 and AAPL positions equal their trades' net quantity; 000660 has a
+ * trade but no (valid) position.
+ */
+function writeLegacyPortfolio(db: LegacyDb): void {
+  db.exec(`CREATE TABLE portfolio (id INTEGER PRIMARY KEY, notes TEXT, entry_date TEXT, avg_buy_price REAL, region TEXT,
+    quantity INTEGER, ticker TEXT, stop_loss_price REAL, current_price REAL)`)
+  const p = db.prepare('INSERT INTO portfolio (notes, entry_date, avg_buy_price, region, quantity, ticker, stop_loss_price, current_price) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+  p.run(['core', '2023-01-05', 70123.4567, 'KR', 15, '005930', 65000, 71000])
+  p.run([null, '2023-01-09', 150.25, 'US', 7, 'AAPL', null, null])
+  p.run(['closed', '2023-01-10', 120000, 'KR', 0, '000660', null, null])
+  p.finalize()
+
+  db.exec(`CREATE TABLE trades (id INTEGER PRIMARY KEY, price REAL, trade_type TEXT, ticker TEXT, quantity INTEGER,
+    trade_date TEXT, region TEXT, total_amount REAL, realized_pnl REAL, commission REAL, execution_timestamp TEXT, strategy_name TEXT)`)
+  const t = db.prepare(`INSERT INTO trades (price, trade_type, ticker, quantity, trade_date, region, total_amount, realized_pnl,
+    commission, execution_timestamp, strategy_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+  t.run([70000, 'BUY', '005930', 10, '2023-01-05', 'KR', 700000, null, 105, '2023-01-05 01:30:00', 'momentum'])
+  t.run([70370.37, 'BUY', '005930', 5, '2023-01-06', 'KR', 351851.85, null, 52.78, '2023-01-06 01:31:00', 'momentum'])
+  t.run([150.25, 'BUY', 'AAPL', 10, '2023-01-09', 'US', 1502.5, null, 1, '2023-01-09 15:00:00', null])
+  t.run([155.5, 'SELL', 'AAPL', 3, '2023-01-12', 'US', 466.5, 15.75, 1, '2023-01-12 15:00:00', null])
+  t.run([120000, 'BUY', '000660', 4, '2023-01-10', 'KR', 480000, null, 72, null, null])
+  t.run([121000, 'HOLD', '000660', 4, '2023-01-11', 'KR', 484000, null, 0, null, null])
+  t.finalize()
+
+  db.exec(`CREATE TABLE portfolio_snapshots (id INTEGER PRIMARY KEY, cash REAL, snapshot_date TEXT, total_value REAL,
+    invested_value REAL, daily_return REAL, positions TEXT, region_exposures TEXT)`)
+  const s = db.prepare(`INSERT INTO portfolio_snapshots (cash, snapshot_date, total_value, invested_value, daily_return, positions,
+    region_exposures) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+  s.run([1_000_000, '2023-01-05', 1_700_000, 700_000, null, '[{"ticker":"005930","quantity":10}]', '{"KR":1}'])
+  s.run([648_148.15, '2023-01-06', 1_704_000, 1_055_851.85, 0.002353, null, null])
+  s.run([0, '2023-01-09', 1e16, 1e16, null, null, null])
+  s.finalize()
 }

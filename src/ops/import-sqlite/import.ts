@@ -6,6 +6,7 @@ import { createRepos } from '../../repos/create.js'
 import { validateDatabase, type ValidationReport } from '../validate.js'
 import { clearCheckpoints, ensureCheckpointTable, readCheckpoints, saveCheckpoint, trimRejects, type Checkpoint, type RejectLine } from './checkpoint.js'
 import { convert, Unconvertible } from './convert.js'
+import { PORTFOLIO_TABLES, reconcilePositions, type PositionReconciliation } from './portfolio-tables.js'
 import { LegacyReader } from './reader.js'
 import { camel, IMPORTED_TABLES, NOT_IMPORTED, type Candidate, type ImportEnv, type RejectedCandidate, type TableSpec } from './tables.js'
 
@@ -66,7 +67,15 @@ export interface ImportReport {
   unknownTables: string[]
   /** `validate()` after the import (null in a dry run). */
   validation: ValidationReport | null
+  /**
+   * Per (ticker, region) in the database after the import: the position's quantity vs the net quantity
+   * (BUY - SELL) of the trades; a mismatch is reported, never refused (null in a dry run).
+   */
+  reconciliation: PositionReconciliation[] | null
 }
+
+/** Every imported table in foreign-key order: tickers first, the tables that reference them after. */
+const ALL_TABLES: readonly TableSpec[] = [...IMPORTED_TABLES, ...PORTFOLIO_TABLES]
 
 function convertRow(spec: TableSpec, rowid: number, values: Record<string, unknown>, mapped: readonly [string, string][]): Candidate | RejectedCandidate {
   const input: Record<string, unknown> = {}
@@ -144,11 +153,11 @@ export async function importSqlite(ctx: RepoContext, file: string, options: Impo
       env.knownTickers.add(`${r.ticker}\u0000${r.region}`)
     }
 
-    const report: ImportReport = { file, dryRun, resumed, rejectsFile, tables: [], unknownTables: [], validation: null }
-    const known = new Set([...IMPORTED_TABLES.map((s) => s.table), ...Object.keys(NOT_IMPORTED)])
+    const report: ImportReport = { file, dryRun, resumed, rejectsFile, tables: [], unknownTables: [], validation: null, reconciliation: null }
+    const known = new Set([...ALL_TABLES.map((s) => s.table), ...Object.keys(NOT_IMPORTED)])
     report.unknownTables = legacyTables.filter((t) => !known.has(t.toLowerCase()))
 
-    for (const spec of IMPORTED_TABLES) {
+    for (const spec of ALL_TABLES) {
       const legacy = byLowerName.get(spec.table)
       if (!legacy) continue
       report.tables.push(await importTable(ctx, reader, spec, legacy, { source, dryRun, batchSize, checkpoints, rejects, env, options }))
@@ -163,6 +172,7 @@ export async function importSqlite(ctx: RepoContext, file: string, options: Impo
     }
     rejects.close()
     if (!dryRun) report.validation = await validateDatabase(ctx)
+    if (!dryRun) report.reconciliation = await reconcilePositions(ctx.runner)
     return report
   } finally {
     rejects?.close()
@@ -218,20 +228,20 @@ async function importTable(ctx: RepoContext, reader: LegacyReader, spec: TableSp
         else rejected.push(converted)
       }
       const next: Checkpoint = { ...done, lastRowid: batch[batch.length - 1]!.rowid, read: done.read + batch.length, finished: false }
-      const write = async (repos: Parameters<TableSpec['run']>[0]) => {
-        const outcome = await spec.run(repos, candidates, run.env)
+      const write = async (repos: Parameters<TableSpec['run']>[0], runner: Parameters<TableSpec['run']>[3]) => {
+        const outcome = await spec.run(repos, candidates, run.env, runner)
         rejected.push(...outcome.rejected)
         rejected.sort((a, b) => a.rowid - b.rowid)
         next.accepted = done.accepted + outcome.accepted
         next.rejected = done.rejected + rejected.length
       }
       if (run.dryRun) {
-        await write(null)
+        await write(null, null)
         run.rejects.write(spec.table, rejected)
       } else {
         // The rejects are written before the commit: a crash in between leaves lines that the next run trims.
         await ctx.runner.transaction(async (tx) => {
-          await write(createRepos({ ...ctx, runner: tx }))
+          await write(createRepos({ ...ctx, runner: tx }), tx)
           run.rejects.write(spec.table, rejected)
           await saveCheckpoint(tx, run.source, next)
         })

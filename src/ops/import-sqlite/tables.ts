@@ -1,3 +1,4 @@
+import type { QueryRunner } from '../../drivers/types.js'
 import type { ValidationIssue } from '../../errors.js'
 import type { Repos } from '../../repos/create.js'
 import type { BacktestInput } from '../../validation/backtests.js'
@@ -35,7 +36,7 @@ export interface ImportEnv {
 /**
  * How one legacy table is imported: its columns by SQL name (the input field is the camelCase name),
  * the ones the legacy table must have, the ones the database sets itself (left out), and the writer
- * that sends a batch through the repository (`repos` is null in a dry run: validation only).
+ * that sends a batch through the repository (`repos` and `runner` are null in a dry run: validation only).
  */
 export interface TableSpec {
   table: string
@@ -45,7 +46,7 @@ export interface TableSpec {
   managed: readonly string[]
   /** The column whose range the report shows. */
   dateColumn: string
-  run(repos: Repos | null, rows: Candidate[], env: ImportEnv): Promise<BatchOutcome>
+  run(repos: Repos | null, rows: Candidate[], env: ImportEnv, runner: QueryRunner | null): Promise<BatchOutcome>
 }
 
 export const camel = (column: string): string => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
@@ -53,12 +54,12 @@ const keyOf = (ticker: unknown, region: unknown): string => `${String(ticker)}\u
 const reasonsOf = (issues: readonly ValidationIssue[]): string[] => issues.map((i) => `${i.field}: ${i.message}`)
 
 /** Maps rejected rows (by index into `rows`) back to legacy rowids. */
-function rejectedByIndex(rows: Candidate[], rejected: readonly { row: number; issues: ValidationIssue[] }[]): RejectedCandidate[] {
+export function rejectedByIndex(rows: Candidate[], rejected: readonly { row: number; issues: ValidationIssue[] }[]): RejectedCandidate[] {
   return rejected.map((r) => ({ rowid: rows[r.row]!.rowid, reasons: reasonsOf(r.issues) }))
 }
 
 /** Splits off rows whose ticker is in neither `tickers` nor the legacy file's valid tickers (they would break the foreign key). */
-function withoutOrphans(rows: Candidate[], env: ImportEnv): { kept: Candidate[]; orphans: RejectedCandidate[] } {
+export function withoutOrphans(rows: Candidate[], env: ImportEnv): { kept: Candidate[]; orphans: RejectedCandidate[] } {
   const kept: Candidate[] = []
   const orphans: RejectedCandidate[] = []
   for (const row of rows) {
@@ -164,16 +165,8 @@ const backtestSpec: TableSpec = {
 /** The tables imported, in foreign-key order (tickers before the tables that reference them). */
 export const IMPORTED_TABLES: readonly TableSpec[] = [tickersSpec, ohlcvSpec, factorSpec, backtestSpec]
 
-/**
- * Spec tables that no repository can write as historical rows: `applyTrade` and `snapshot` compute
- * positions, PnL and snapshot values from trades and marks rather than storing given ones, so
- * replaying legacy rows through them would not reproduce the legacy values. They are counted and
- * reported, not imported.
- */
+/** Tables of the schema that are counted and reported, not imported. */
 export const NOT_IMPORTED: Readonly<Record<string, string>> = {
-  portfolio: 'positions are derived by qdb.portfolio.applyTrade from trades; no repository stores given positions',
-  trades: 'qdb.portfolio.applyTrade recomputes executed price, amount and PnL; replaying legacy trades would not keep their values',
-  portfolio_snapshots: 'qdb.portfolio.snapshot computes a snapshot from the positions; no repository stores given snapshots',
   api_logs: 'operational logs are not migrated (the log repository stamps new entries; the legacy rows stay in the file)',
   system_logs: 'operational logs are not migrated (the log repository stamps new entries; the legacy rows stay in the file)',
 }
