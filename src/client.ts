@@ -74,7 +74,8 @@ export interface QuantDb extends Repos {
    */
   restore(file: string): Promise<void>
   /**
-   * Closes the connection pool (server) or the embedded engine.
+   * Closes the connection pool (server) or the embedded engine. A `client` or `pglite` you passed in
+   * stays open: you own it and close it yourself.
    * @example `process.on('SIGTERM', () => qdb.close())`
    */
   close(): Promise<void>
@@ -85,7 +86,27 @@ const transactionOptionsSchema = z.object({
   accessMode: z.enum(['read only', 'read write']).optional(),
 }).strict()
 
+/** Where the database is: at most one of url, client, pglite, dataDir. */
+function checkOneSource(options: QuantDbOptions): void {
+  const given = (['url', 'client', 'pglite', 'dataDir'] as const).filter((k) => options[k] !== undefined)
+  if (given.length > 1) {
+    throw new QuantDbError('configuration', `Pass one of url, client, pglite, dataDir, not ${given.join(' and ')}.`)
+  }
+  if (options.restoreFrom !== undefined && (options.client !== undefined || options.pglite !== undefined)) {
+    throw new QuantDbError('configuration', 'restoreFrom opens a new embedded database: it does not go with client or pglite.')
+  }
+}
+
 async function openDriver(options: QuantDbOptions, resolved: ResolvedOptions): Promise<Driver> {
+  checkOneSource(options)
+  if (options.client !== undefined) {
+    const { openPostgresClient } = await import('./drivers/postgres/driver.js')
+    return openPostgresClient(options.client)
+  }
+  if (options.pglite !== undefined) {
+    const { openEmbeddedInstance } = await import('./drivers/embedded/driver.js')
+    return openEmbeddedInstance(options.pglite)
+  }
   if (options.url) {
     const { openPostgres } = await import('./drivers/postgres/driver.js')
     return openPostgres({ url: options.url, timezone: resolved.timezone, ssl: options.ssl, ...resolved.server })
@@ -172,12 +193,17 @@ class QuantDbClient implements QuantDb {
 
   async backup(file: string): Promise<BackupResult> {
     if (this.driver.dumpDataDir) return backupEmbedded({ dumpDataDir: (c) => this.driver.dumpDataDir!(c) }, file)
-    return backupServer(this.toolsUrl!, file)
+    if (!this.toolsUrl) {
+      throw new QuantDbError('unsupported', 'backup() of a shared client runs pg_dump, which needs a URL: pass migrationUrl as well.')
+    }
+    return backupServer(this.toolsUrl, file)
   }
 
   async restore(file: string): Promise<void> {
     if (!this.toolsUrl) {
-      throw new QuantDbError('unsupported', 'An embedded database is restored by opening it: createQuantDb({ restoreFrom: file }).')
+      throw new QuantDbError('unsupported', this.driver.dumpDataDir
+        ? 'An embedded database is restored by opening it: createQuantDb({ restoreFrom: file }).'
+        : 'restore() on a shared client runs pg_restore, which needs a URL: pass migrationUrl as well.')
     }
     await restoreServer(this.driver, this.toolsUrl, file, this.caps.timescale)
     this.caps = await detectCapabilities(this.driver)
@@ -191,7 +217,9 @@ class QuantDbClient implements QuantDb {
 
 /**
  * Opens `@quant/db`: embedded PGlite with TimescaleDB (no options, or `dataDir`), or a PostgreSQL
- * server by `url` (TimescaleDB used when the server really has it; plain mode otherwise).
+ * server by `url` (TimescaleDB used when the server really has it; plain mode otherwise). To share a
+ * connection pool or an engine you already have, pass your postgres.js `client` or your `pglite`
+ * instead (you keep owning it: `close()` leaves it open). One of url, client, pglite, dataDir.
  *
  * @example
  * ```ts

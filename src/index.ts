@@ -1,6 +1,6 @@
 export { createQuantDb } from './client.js'
 export type { QuantDb, QuantDbTransaction } from './client.js'
-export type { QuantDbOptions, QuantDbLogger } from './options.js'
+export type { QuantDbOptions, QuantDbLogger, PgliteInstance } from './options.js'
 export { DEFAULT_REGIONS } from './options.js'
 export type { Capabilities } from './capabilities.js'
 export type { MigrationResult, AggregateName } from './migrate.js'

