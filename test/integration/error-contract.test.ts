@@ -40,7 +40,7 @@ forEachTarget('errors keep the contract', (_target, db) => {
     await db().db.insert(tickers).values({ ticker: SECRET, region: 'KR' })
     const e = await refusal(db().db.insert(tickers).values({ ticker: SECRET, region: 'KR' }))
     expect(e).toMatchObject({ reason: 'unique_violation', code: '23505', table: 'tickers' })
-    expect(e.constraint).toBeTruthy()
+    expect(e.constraint).toBe('tickers_pkey')
     expect(e.detail).toMatch(/already exists/)
   })
 
