@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-// One rule set for every text a write stores (DESIGN.md, "Bad input"):
+// One rule set for every text a write stores (bad input is refused before anything is written):
 // - no NUL anywhere: PostgreSQL text and jsonb cannot hold it (the server answers 22021 / 22P05 and the
 //   whole statement fails, naming no row);
 // - no lone UTF-16 surrogate: it is not valid UTF-8, so the drivers silently store U+FFFD instead (two

@@ -1,4 +1,4 @@
-// Secrets never reach api_logs, system_logs or a log line (DESIGN.md, "Bad input"). A broker client
+// Secrets never reach api_logs, system_logs or a log line (no secret in a stored log or a log line). A broker client
 // logs what it sent: KIS (Korea Investment & Securities) calls carry `authorization: Bearer <JWT>`,
 // `appkey` and `appsecret` headers, `secretkey` in the websocket approval request, and the account
 // number (`CANO`) in the body. Redaction errs on the side of hiding: any key that merely *contains*

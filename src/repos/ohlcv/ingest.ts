@@ -44,7 +44,7 @@ export type IngestStrategy = 'copy' | 'unnest' | 'values'
 // Measured with bench/ohlcv-ingest.ts (100,000 new bars, median of 3, time / hand-written COPY into the
 // table): embedded copy 0.85, unnest 1.61, values 2.51; server copy 1.72, unnest 2.07, values 3.99.
 export const DEFAULT_STRATEGY: Record<QueryRunner['kind'], IngestStrategy> = { embedded: 'copy', postgres: 'copy' }
-// PGlite handles ~5,000-row statements comfortably (DESIGN.md); a server takes far larger COPY batches.
+// PGlite handles ~5,000-row statements comfortably (one crashed on a 60,000-parameter insert); a server takes far larger COPY batches.
 const DEFAULT_BATCH: Record<QueryRunner['kind'], number> = { embedded: 5_000, postgres: 50_000 }
 
 const SQL_TYPE: Record<string, string> = {
@@ -126,7 +126,7 @@ export async function upsertBars(
   if (valid.length === 0) return result
   const kind = ctx.runner.kind
   const strategy = options.strategy ?? DEFAULT_STRATEGY[kind]
-  // The embedded engine is kept to ~5,000-row statements whatever is asked (DESIGN.md).
+  // The embedded engine is kept to ~5,000-row statements whatever is asked (see maxRowsPerStatement).
   const asked = options.batchSize ?? DEFAULT_BATCH[kind]
   const size = kind === 'embedded' ? Math.min(asked, DEFAULT_BATCH.embedded) : asked
 
