@@ -7,7 +7,7 @@ import { NoopLogger } from 'drizzle-orm'
 import { PgDatabase, PgDialect, PgPreparedQuery, PgSession, PgTransaction } from 'drizzle-orm/pg-core'
 import type { PgQueryResultHKT, PgTransactionConfig, PreparedQueryConfig, SelectedFieldsOrdered } from 'drizzle-orm/pg-core'
 import { fillPlaceholders, sql, type Query } from 'drizzle-orm/sql'
-import { createTableRelationsHelpers, extractTablesRelationalConfig } from 'drizzle-orm'
+import { relSchemaOf, type RelSchema } from '../rel-schema.js'
 import { isDatabaseError, toQuantDbError } from '../../errors-map.js'
 import { mapResultRow } from '../../internal/drizzle-utils.js'
 import type * as schemaModule from '../../schema/index.js'
@@ -29,11 +29,6 @@ const PARSERS = {
 export const rawQueryOptions = { rowMode: 'object', parsers: PARSERS } as const
 export const arrayQueryOptions = { rowMode: 'array', parsers: PARSERS } as const
 
-interface RelSchema {
-  fullSchema: Record<string, unknown>
-  schema: ReturnType<typeof extractTablesRelationalConfig>['tables']
-  tableNamesMap: Record<string, string>
-}
 
 class EmbeddedPreparedQuery<T extends PreparedQueryConfig> extends PgPreparedQuery<T> {
   static override readonly [entityKind]: string = 'QuantDbEmbeddedPreparedQuery'
@@ -172,8 +167,7 @@ export function drizzleEmbedded(
   options: { logger?: Logger; nested?: boolean } = {},
 ): QuantDatabase {
   const dialect = new PgDialect()
-  const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers)
-  const relSchema: RelSchema = { fullSchema: schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap }
+  const relSchema = relSchemaOf(schema)
   const session = new EmbeddedSession(client, dialect, relSchema, options.logger ?? new NoopLogger(), options.nested ?? false)
   return new PgDatabase(dialect, session, relSchema as never) as unknown as QuantDatabase
 }

@@ -3,7 +3,8 @@
 // (1) fails with a QuantDbError, never drizzle's `Failed query: … params: …` with every bound value,
 // and (2) inside a transaction is refused without a write once the connection is gone (see
 // transaction.ts). drizzle-orm/postgres-js would call the client directly and wrap errors itself.
-import { createTableRelationsHelpers, entityKind, extractTablesRelationalConfig } from 'drizzle-orm'
+import { entityKind } from 'drizzle-orm'
+import { relSchemaOf, type RelSchema } from '../rel-schema.js'
 import { PgDatabase, PgDialect, PgPreparedQuery, PgSession, PgTransaction } from 'drizzle-orm/pg-core'
 import type { PgQueryResultHKT, PgTransactionConfig, PreparedQueryConfig, SelectedFieldsOrdered } from 'drizzle-orm/pg-core'
 import { fillPlaceholders, type Query } from 'drizzle-orm/sql'
@@ -19,11 +20,6 @@ export interface SessionRunner {
 }
 
 type Schema = typeof schemaModule
-interface RelSchema {
-  fullSchema: Record<string, unknown>
-  schema: ReturnType<typeof extractTablesRelationalConfig>['tables']
-  tableNamesMap: Record<string, string>
-}
 
 class PostgresPreparedQuery<T extends PreparedQueryConfig> extends PgPreparedQuery<T> {
   static override readonly [entityKind]: string = 'QuantDbPostgresPreparedQuery'
@@ -107,16 +103,9 @@ class PostgresTransaction extends PgTransaction<PgQueryResultHKT, Schema, RelSch
   }
 }
 
-const relSchemaCache = new WeakMap<Schema, RelSchema>()
-
 /** drizzle over a postgres runner (the pool, or one transaction). */
 export function drizzlePostgres(runner: SessionRunner, schema: Schema, client?: unknown): QuantDatabase {
-  let relSchema = relSchemaCache.get(schema)
-  if (!relSchema) {
-    const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers)
-    relSchema = { fullSchema: schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap }
-    relSchemaCache.set(schema, relSchema)
-  }
+  const relSchema = relSchemaOf(schema)
   const dialect = new PgDialect()
   const db = new PgDatabase(dialect, new PostgresSession(runner, dialect, relSchema), relSchema as never)
   // drizzle-orm/postgres-js exposes its client as $client; keep that for code written against it.
