@@ -11,7 +11,9 @@ import { name } from '../../validation/text.js'
 import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
 import { QuantDbError } from '../../errors.js'
 
+/** Options of `qdb.ohlcv.recomputeIndicators`. */
 export interface RecomputeOptions {
+  /** The region whose bars are recomputed, e.g. `KR`. */
   region: string
   /** Default: every ticker of the region with bars (on or after `from`, when given). */
   tickers?: readonly string[] | undefined
@@ -29,6 +31,7 @@ export interface RecomputeOptions {
   onProgress?: ((progress: { tickers: number; total: number }) => void) | undefined
 }
 
+/** What `qdb.ohlcv.recomputeIndicators` did. */
 export interface RecomputeResult {
   /** Tickers processed. */
   tickers: number

@@ -11,14 +11,18 @@ export const PANEL_COLUMNS = {
   ma5: 'ma5', ma20: 'ma20', ma60: 'ma60', ma120: 'ma120', ma200: 'ma200', rsi: 'rsi', macd: 'macd',
   macdSignal: 'macd_signal', bbUpper: 'bb_upper', bbMiddle: 'bb_middle', bbLower: 'bb_lower', atr: 'atr',
 } as const
+/** A column a panel can hold: a price, `volume`, `adjustedClose` or an indicator (camelCase). */
 export type PanelField = keyof typeof PANEL_COLUMNS
 
+/** Options of `qdb.ohlcv.panel`. */
 export interface PanelOptions<F extends PanelField = 'close'> {
   /** Tickers, in the order the panel lists them (duplicates are dropped). */
   tickers: readonly string[]
+  /** The tickers' region, e.g. `KR`. */
   region: string
   /** First and last day, inclusive ('YYYY-MM-DD'). */
   from: string
+  /** Last day, inclusive ('YYYY-MM-DD'), not before `from`. */
   to: string
   /** Default `['close']`. */
   fields?: readonly F[] | undefined
@@ -37,9 +41,13 @@ export interface PanelOptions<F extends PanelField = 'close'> {
  * ticker-major buffer per field, also given whole as `matrix.close` (`matrix.close[t * dates.length + d]`).
  */
 export interface Panel<F extends PanelField = 'close'> {
+  /** The calendar, ascending ('YYYY-MM-DD'): the columns of every array. */
   dates: string[]
+  /** The tickers, in the order asked (duplicates dropped): the rows of every field. */
   tickers: string[]
+  /** Per field, one Float64Array per ticker over `dates`; NaN where the ticker has no bar (or a NULL value). */
   fields: Record<F, Float64Array[]>
+  /** Per field, the whole ticker-major buffer: `matrix.close[t * dates.length + d]`. */
   matrix: Record<F, Float64Array>
 }
 
@@ -61,6 +69,7 @@ function optionsSchema(regions: ReadonlySet<string>) {
 /**
  * Reads a panel: per chunk of tickers one query returns, per ticker, `array_agg` of its dates and of
  * each field (as float8), so no JS object is built per bar; the arrays are then placed on the calendar.
+ * @internal
  */
 export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext, options: PanelOptions<F>): Promise<Panel<F>> {
   checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
