@@ -72,12 +72,14 @@ function optionsSchema(regions: ReadonlySet<string>) {
  * @internal
  */
 export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext, options: PanelOptions<F>): Promise<Panel<F>> {
-  checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
-  const tickers = [...new Set(options.tickers)]
-  const fields = (options.fields ?? ['close']) as readonly F[]
-  const timeframe = options.timeframe ?? 'daily'
-  const firstDay = isoToDay(options.from)
-  const span = isoToDay(options.to) - firstDay + 1
+  // The validated copy is what runs: field names go into the SQL text, so a getter on the caller's
+  // object must not be read a second time after the check.
+  const o = checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
+  const tickers = [...new Set(o.tickers)]
+  const fields = (o.fields ?? ['close']) as readonly F[]
+  const timeframe = o.timeframe ?? 'daily'
+  const firstDay = isoToDay(o.from)
+  const span = isoToDay(o.to) - firstDay + 1
 
   // Each ticker's days and values, kept compact until the calendar is known.
   const days = new Map<string, Int32Array>()
@@ -90,7 +92,7 @@ export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext
        FROM ohlcv_data
        WHERE ticker = ANY($1::varchar[]) AND region = $2 AND timeframe = $3 AND date >= $4::date AND date <= $5::date
        GROUP BY ticker`,
-      [arrayLiteral(chunk), options.region, timeframe, options.from, options.to],
+      [arrayLiteral(chunk), o.region, timeframe, o.from, o.to],
     )
     for (const row of rows) {
       days.set(String(row[0]), toInt32(row[1]))
@@ -101,8 +103,8 @@ export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext
   // slot[day - firstDay] = index of that day in the calendar, or -1.
   const slot = new Int32Array(span).fill(-1)
   let dates: string[]
-  if (options.calendar) {
-    dates = [...options.calendar]
+  if (o.calendar) {
+    dates = [...o.calendar]
     dates.forEach((d, k) => {
       const at = isoToDay(d) - firstDay
       if (at >= 0 && at < span) slot[at] = k
