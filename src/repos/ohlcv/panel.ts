@@ -77,7 +77,7 @@ export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext
   // object must not be read a second time after the check.
   const o = checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
   const tickers = [...new Set(o.tickers)]
-  const fields = (o.fields ?? ['close']) as readonly F[]
+  const fields = (o.fields ?? ['close']) as readonly PanelField[] as readonly F[]
   const timeframe = o.timeframe ?? 'daily'
   const firstDay = isoToDay(o.from)
   const span = isoToDay(o.to) - firstDay + 1
