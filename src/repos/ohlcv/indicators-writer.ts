@@ -9,6 +9,7 @@ import { BAR, INDICATOR_COLUMNS, KEY_COLUMNS } from './columns.js'
 import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
 import { name } from '../../validation/text.js'
 import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
+import { QuantDbError } from '../../errors.js'
 
 export interface RecomputeOptions {
   region: string
@@ -147,7 +148,7 @@ function aggregates(from: string | undefined): string {
 /** Throws unless the days are strictly increasing (see `aggregates`). */
 function inDateOrder(ticker: string, days: Int32Array): Int32Array {
   for (let i = 1; i < days.length; i++) {
-    if ((days[i] as number) <= (days[i - 1] as number)) throw new Error(`recomputeIndicators: bars of ${ticker} not read in date order`)
+    if ((days[i] as number) <= (days[i - 1] as number)) throw new QuantDbError('query', `recomputeIndicators: bars of ${ticker} not read in date order`)
   }
   return days
 }
@@ -213,6 +214,7 @@ async function readWindowed(runner: QueryRunner, group: readonly string[], regio
  * Recomputes and stores the indicator columns (see `OhlcvRepo.recomputeIndicators`): per group of
  * tickers, one read of their bars as arrays, `computeIndicators`, then a bulk UPDATE from a COPY-filled
  * staging table, in one transaction per group.
+ * @internal
  */
 export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOptions): Promise<RecomputeResult> {
   checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
