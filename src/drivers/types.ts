@@ -12,7 +12,12 @@ export type DriverKind = 'embedded' | 'postgres'
  * PostgreSQL's default is `read committed`, `read write`.
  */
 export interface TransactionOptions {
+  /**
+   * PostgreSQL's isolation level for the transaction; default `read committed`. Ignored by a nested transaction
+   * (a savepoint).
+   */
   isolationLevel?: 'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable' | undefined
+  /** `read only` refuses every write in the transaction; default `read write`. */
   accessMode?: 'read only' | 'read write' | undefined
 }
 

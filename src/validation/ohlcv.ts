@@ -20,30 +20,47 @@ export type IndicatorField = (typeof INDICATOR_FIELDS)[number]
  *   without any indicator field leaves the stored indicators as they are.
  */
 export interface OhlcvBarInput {
+  /** The ticker code (1 to 20 characters), e.g. `005930`; the ticker must exist in `tickers`. */
   ticker: string
+  /** The ticker's region, e.g. `KR`. */
   region: string
   /** 'YYYY-MM-DD'. */
   date: string
   /** Default 'daily'. */
   timeframe?: string | undefined
+  /** Opening price, > 0 (NUMERIC(18, 4)). */
   open: number
+  /** High of the day: >= open, close and low. */
   high: number
+  /** Low of the day, > 0: <= open, close and high. */
   low: number
+  /** Closing price, > 0. */
   close: number
   /** Safe integer >= 0. */
   volume: number
+  /** Close adjusted for splits and dividends; omitted keeps the stored value, null clears it. */
   adjustedClose?: number | null | undefined
+  /** 5-day simple moving average of close. */
   ma5?: number | null | undefined
+  /** 20-day simple moving average of close. */
   ma20?: number | null | undefined
+  /** 60-day simple moving average of close. */
   ma60?: number | null | undefined
+  /** 120-day simple moving average of close. */
   ma120?: number | null | undefined
+  /** 200-day simple moving average of close. */
   ma200?: number | null | undefined
   /** 0..100. */
   rsi?: number | null | undefined
+  /** MACD line: EMA12 - EMA26 of close. */
   macd?: number | null | undefined
+  /** EMA9 of the MACD line. */
   macdSignal?: number | null | undefined
+  /** Upper Bollinger band: SMA20 + 2 standard deviations. */
   bbUpper?: number | null | undefined
+  /** Middle Bollinger band: SMA20. */
   bbMiddle?: number | null | undefined
+  /** Lower Bollinger band: SMA20 - 2 standard deviations. */
   bbLower?: number | null | undefined
   /** >= 0. */
   atr?: number | null | undefined
@@ -92,6 +109,7 @@ export function ohlcvBarSchema(regions: ReadonlySet<string>) {
  * ```ts
  * const { valid, rejected } = checkBars(bars, new Set(['KR']), 'skip')
  * ```
+ * @internal
  */
 export function checkBars(
   rows: readonly OhlcvBarInput[],

@@ -157,6 +157,7 @@ class EmbeddedDriver extends EmbeddedRunner implements Driver {
  * half-initialized: queries planned before that read hypertables as plain tables (compressed chunks
  * look empty: count 0), and the licensed functions refuse ("not supported under the current license").
  * So every open loads the loader first, as a server would at start-up, and checks the result.
+ * @internal
  */
 export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driver> {
   const engine = await loadEngine()
@@ -196,6 +197,7 @@ export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driv
  * caller owns it: no data-directory lock is taken (the caller's process already holds the files),
  * its session time zone is left as it is, and close() leaves it open. TimescaleDB's loader is loaded
  * as at every open (harmless when already loaded).
+ * @internal
  */
 export async function openEmbeddedInstance(pglite: unknown): Promise<Driver> {
   const pg = pglite as Partial<PgliteClient> | null

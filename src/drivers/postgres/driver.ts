@@ -245,7 +245,7 @@ function deadline<T>(promise: Promise<T>, seconds: number, server: string): Prom
   return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }
 
-/** Connects a postgres.js pool and checks, within `connectTimeout`, that the server answers. */
+/** Connects a postgres.js pool and checks, within `connectTimeout`, that the server answers. @internal */
 export async function openPostgres(options: PostgresDriverOptions): Promise<Driver> {
   // Before postgres.js sees the URL: it would throw Node's TypeError, whose `input` is the whole URL.
   const server = describeServer(parseServerUrl(options.url))
@@ -306,6 +306,7 @@ interface ClientOptions {
  * not: its socket hook (connectTimeout diagnosis), pool size, time zone, application name and
  * lifetimes are the client's own. The transaction guard needs postgres.js's `onclose` option, which
  * postgres.js reads at each close: ours is chained in front of the caller's and taken out at close().
+ * @internal
  */
 export async function openPostgresClient(client: Sql): Promise<Driver> {
   const options = (client as unknown as { options?: ClientOptions }).options

@@ -21,6 +21,7 @@ export function spanOf(bars: readonly OhlcvBarInput[]): BarSpan {
  * True when no stored bar of these tickers lies between the call's first and last day: every bar is
  * new (a day's ingest, a backfill of history not yet there). One indexed probe, usually in a single
  * recent chunk (or none).
+ * @internal
  */
 export async function nothingStoredIn(tx: QueryRunner, span: BarSpan, liftDecompressionLimit = false): Promise<boolean> {
   // With TimescaleDB the same round trip lifts the decompression limit for the transaction (see prepareWrite).
@@ -37,6 +38,7 @@ export async function nothingStoredIn(tx: QueryRunner, span: BarSpan, liftDecomp
  * the merge's result for rows that are all new, at the cost of the COPY alone. In a savepoint: if a
  * concurrent writer stored one of the keys meanwhile (23505), nothing of it stays and it returns
  * false, for the caller to merge instead.
+ * @internal
  */
 export async function copyStraight(
   tx: QueryRunner,

@@ -11,6 +11,7 @@ import { arrayLiteral } from '../../internal/sql-arrays.js'
 import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
 import { copyStraight, nothingStoredIn, spanOf } from './direct-copy.js'
 
+/** Options of `qdb.ohlcv.upsert`. */
 export interface OhlcvUpsertOptions {
   /** `'throw'` (default): one bad row rejects the call and nothing is written. `'skip'`: bad rows are returned, the rest written. */
   onInvalid?: 'throw' | 'skip' | undefined
@@ -22,6 +23,7 @@ export interface OhlcvUpsertOptions {
   strategy?: IngestStrategy | undefined
 }
 
+/** What `qdb.ohlcv.upsert` did: the write result shape every bulk write returns. */
 export interface OhlcvUpsertResult {
   /** New bars. */
   inserted: number
@@ -45,6 +47,7 @@ export type IngestStrategy = 'copy' | 'unnest' | 'values'
 
 // Measured with bench/ohlcv-ingest.ts (100,000 new bars, median of 3, time / hand-written COPY into the
 // table): embedded copy 0.85, unnest 1.61, values 2.51; server copy 1.72, unnest 2.07, values 3.99.
+/** @internal */
 export const DEFAULT_STRATEGY: Record<QueryRunner['kind'], IngestStrategy> = { embedded: 'copy', postgres: 'copy' }
 // PGlite handles ~5,000-row statements comfortably (one crashed on a 60,000-parameter insert); a server takes far larger COPY batches.
 const DEFAULT_BATCH: Record<QueryRunner['kind'], number> = { embedded: 5_000, postgres: 50_000 }
@@ -98,6 +101,7 @@ async function writeBatch(tx: QueryRunner, strategy: IngestStrategy, stage: stri
 /**
  * Validates and merges `bars` into `ohlcv_data` in one transaction (a savepoint inside the caller's).
  * Batches keep every statement far from the wire protocol's 65,534-parameter limit (COPY binds none).
+ * @internal
  */
 export async function upsertBars(
   ctx: RepoContext,
