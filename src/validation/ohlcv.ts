@@ -98,34 +98,68 @@ export function checkBars(
   regions: ReadonlySet<string>,
   onInvalid: 'throw' | 'skip' = 'throw',
 ): CheckedRows<OhlcvBarInput, OhlcvBarInput> {
-  // The common case (a good bar) is decided by plainly written checks at a fraction of zod's cost;
-  // anything they do not accept goes through the zod schema, which has the last word and the messages.
-  // Valid rows are returned as given (no copy): a missing timeframe means 'daily'.
-  const fast = new FastBarCheck(regions)
-  const schema = ohlcvBarSchema(regions)
-  const duplicates = new DuplicateFinder()
-  const valid: CheckedRows<OhlcvBarInput>['valid'] = []
-  const rejected: RejectedRow<OhlcvBarInput>[] = []
-  for (let i = 0; i < rows.length; i++) {
-    const bar = rows[i] as OhlcvBarInput
-    if (!fast.accepts(bar)) {
-      const issues = checkRows('ohlcv_data', [bar], schema, 'skip').rejected[0]?.issues
+  const check = new BarChecker(rows, regions)
+  check.rest()
+  if (onInvalid === 'throw' && check.rejected.length > 0) throw check.error()
+  return { valid: check.valid, rejected: check.rejected }
+}
+
+/**
+ * {@link checkBars} one row at a time, for a caller that writes bars as they pass (ohlcv.upsert streams
+ * them into its COPY): `next()` checks the next row, `rest()` the remaining ones, `error()` is the
+ * ValidationError checkBars throws. The same rules, rows, fields and messages.
+ */
+export class BarChecker {
+  readonly valid: CheckedRows<OhlcvBarInput>['valid'] = []
+  readonly rejected: RejectedRow<OhlcvBarInput>[] = []
+  private readonly fast: FastBarCheck
+  private schema: ReturnType<typeof ohlcvBarSchema> | undefined
+  private readonly duplicates = new DuplicateFinder()
+  private row = 0
+
+  constructor(private readonly rows: readonly OhlcvBarInput[], private readonly regions: ReadonlySet<string>) {
+    this.fast = new FastBarCheck(regions)
+  }
+
+  /** True once every row is checked. */
+  get done(): boolean {
+    return this.row >= this.rows.length
+  }
+
+  /** Checks the next row: the bar when valid (it is also in `valid`), undefined when rejected (in `rejected`). */
+  next(): OhlcvBarInput | undefined {
+    const i = this.row++
+    const bar = this.rows[i] as OhlcvBarInput
+    // The common case (a good bar) is decided by plainly written checks at a fraction of zod's cost;
+    // anything they do not accept goes through the zod schema (built on the first such bar), which
+    // has the last word and the messages. Valid rows are kept as given (no copy): no timeframe means 'daily'.
+    if (!this.fast.accepts(bar)) {
+      this.schema ??= ohlcvBarSchema(this.regions)
+      const issues = checkRows('ohlcv_data', [bar], this.schema, 'skip').rejected[0]?.issues
       if (issues) {
-        rejected.push({ row: i, input: bar, issues: issues.map((x) => ({ ...x, row: i })) })
-        continue
+        this.rejected.push({ row: i, input: bar, issues: issues.map((x) => ({ ...x, row: i })) })
+        return undefined
       }
     }
-    const first = duplicates.firstRow(bar, i)
-    if (first === undefined) valid.push({ row: i, value: bar })
-    else {
-      const message = `duplicates row ${first} (same ticker, region, date and timeframe)`
-      rejected.push({ row: i, input: bar, issues: [{ row: i, field: 'date', message }] })
+    const first = this.duplicates.firstRow(bar, i)
+    if (first === undefined) {
+      this.valid.push({ row: i, value: bar })
+      return bar
     }
+    const message = `duplicates row ${first} (same ticker, region, date and timeframe)`
+    this.rejected.push({ row: i, input: bar, issues: [{ row: i, field: 'date', message }] })
+    return undefined
   }
-  if (onInvalid === 'throw' && rejected.length > 0) {
-    throw new ValidationError('ohlcv_data', rejected.flatMap((r) => r.issues).slice(0, MAX_ISSUES))
+
+  /** Checks every row not checked yet. */
+  rest(): void {
+    while (this.row < this.rows.length) this.next()
   }
-  return { valid, rejected }
+
+  /** The error of a call with `onInvalid: 'throw'`: the first issues of the rejected rows, in row order. */
+  error(): ValidationError {
+    return new ValidationError('ohlcv_data', this.rejected.flatMap((r) => r.issues).slice(0, MAX_ISSUES))
+  }
 }
 
 /** Remembers the first row of each key; bars usually come grouped by ticker, so the group lookup is cached. */

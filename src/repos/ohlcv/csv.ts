@@ -46,18 +46,20 @@ function num(v: number | null | undefined): string {
   return v === null || v === undefined ? '' : String(v)
 }
 
+/** One bar as a CSV line (no newline), columns as `columnsOf(shape)`; fields the bar leaves out are NULL. */
+export function csvLine(b: OhlcvBarInput, shape: BarShape): string {
+  let line = `${text(b.ticker)},${text(b.region)},${b.date},${text(b.timeframe ?? 'daily')},${b.open},${b.high},${b.low},${b.close},${b.volume}`
+  if (shape.adjusted) line += `,${num(b.adjustedClose)}`
+  if (shape.indicators) {
+    line += `,${num(b.ma5)},${num(b.ma20)},${num(b.ma60)},${num(b.ma120)},${num(b.ma200)},${num(b.rsi)}` +
+      `,${num(b.macd)},${num(b.macdSignal)},${num(b.bbUpper)},${num(b.bbMiddle)},${num(b.bbLower)},${num(b.atr)}`
+  }
+  return line
+}
+
 /** The CSV text of `bars` (all of one shape), one line per bar, columns as `columnsOf(shape)`. */
 export function barsToCsv(bars: readonly OhlcvBarInput[], shape: BarShape): string {
   const lines = new Array<string>(bars.length)
-  for (let i = 0; i < bars.length; i++) {
-    const b = bars[i] as OhlcvBarInput
-    let line = `${text(b.ticker)},${text(b.region)},${b.date},${text(b.timeframe ?? 'daily')},${b.open},${b.high},${b.low},${b.close},${b.volume}`
-    if (shape.adjusted) line += `,${num(b.adjustedClose)}`
-    if (shape.indicators) {
-      line += `,${num(b.ma5)},${num(b.ma20)},${num(b.ma60)},${num(b.ma120)},${num(b.ma200)},${num(b.rsi)}` +
-        `,${num(b.macd)},${num(b.macdSignal)},${num(b.bbUpper)},${num(b.bbMiddle)},${num(b.bbLower)},${num(b.atr)}`
-    }
-    lines[i] = line
-  }
+  for (let i = 0; i < bars.length; i++) lines[i] = csvLine(bars[i] as OhlcvBarInput, shape)
   return lines.join('\n') + '\n'
 }

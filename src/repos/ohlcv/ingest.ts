@@ -7,7 +7,7 @@ import type { RepoContext } from '../context.js'
 import { barsToCsv, columnsOf, shapeOf, type BarShape } from './csv.js'
 import { arrayLiteral } from '../../internal/sql-arrays.js'
 import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
-import { copyStraight, nothingStoredIn, spanOf } from './direct-copy.js'
+import { copyCall, copyStraight, nothingStoredIn, spanOf } from './direct-copy.js'
 
 export interface OhlcvUpsertOptions {
   /** `'throw'` (default): one bad row rejects the call and nothing is written. `'skip'`: bad rows are returned, the rest written. */
@@ -192,14 +192,24 @@ export async function upsertBars(
     }
   })
 
-  try {
-    await write(strategy === 'copy')
-  } catch (error) {
-    if (!copyingStraight || (error as { code?: unknown }).code !== '23505') throw error
-    // The whole transaction was rolled back: merge instead, from the start.
-    copyingStraight = false
+  // At top level on a server: the whole call by one COPY committed by itself, presumed all new (a
+  // day's bars, a backfill). A stored key (bars sent again) or the decompression limit refuses it
+  // whole, and the call goes the transaction's way: a merge, or the COPY with the limit lifted.
+  const outcome = strategy === 'copy' && kind === 'postgres' && !nested
+    ? await copyCall(ctx.runner, valid.map((v) => v.value), size, progress)
+    : undefined
+  if (outcome === 'copied') result.inserted = valid.length
+  else {
     written = 0
-    await write(false)
+    try {
+      await write(strategy === 'copy' && outcome !== 'stored')
+    } catch (error) {
+      if (!copyingStraight || (error as { code?: unknown }).code !== '23505') throw error
+      // The whole transaction was rolled back: merge instead, from the start.
+      copyingStraight = false
+      written = 0
+      await write(false)
+    }
   }
   result.unchanged = valid.length - result.inserted - result.updated
   // A backfill: the daily summary is brought up to date over the days written (see refreshSummaryAfterWrite).
