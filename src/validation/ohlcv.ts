@@ -141,7 +141,7 @@ export class BarChecker {
         return undefined
       }
     }
-    const first = this.duplicates.firstRow(bar, i)
+    const first = this.duplicates.firstRow(bar, i, this.rows[i + 1])
     if (first === undefined) {
       this.valid.push({ row: i, value: bar })
       return bar
@@ -162,24 +162,44 @@ export class BarChecker {
   }
 }
 
-/** Remembers the first row of each key; bars usually come grouped by ticker, so the group lookup is cached. */
+/**
+ * Remembers the first row of each key, in maps nested by (region, timeframe), then ticker and date:
+ * no key string is built per bar. Bars usually come as a ticker's history or as a day of the market,
+ * so the outer of ticker and date is the one the first two bars share, and its last map is kept at hand.
+ */
 class DuplicateFinder {
-  private readonly groups = new Map<string, Map<string, number>>()
-  private lastGroup = ''
-  private lastDates: Map<string, number> | undefined
+  private readonly markets = new Map<string, Map<string, Map<string, number>>>()
+  private byDate: boolean | undefined
+  private lastRegion: string | undefined
+  private lastTimeframe: string | undefined
+  private outer: Map<string, Map<string, number>> | undefined
+  private lastOuter: string | undefined
+  private inner: Map<string, number> | undefined
 
-  /** The earlier row with the same key, or undefined (and the row is remembered). */
-  firstRow(b: OhlcvBarInput, row: number): number | undefined {
-    const group = `${b.ticker}\u0000${b.region}\u0000${b.timeframe ?? 'daily'}`
-    let dates = this.lastDates
-    if (group !== this.lastGroup || !dates) {
-      dates = this.groups.get(group)
-      if (!dates) this.groups.set(group, (dates = new Map()))
-      this.lastGroup = group
-      this.lastDates = dates
+  /** The earlier row with the same key, or undefined (and the row is remembered). `next`: the bar after it. */
+  firstRow(b: OhlcvBarInput, row: number, next: OhlcvBarInput | undefined): number | undefined {
+    this.byDate ??= next !== undefined && next?.ticker !== b.ticker
+    const timeframe = b.timeframe ?? 'daily'
+    let outer = this.outer
+    if (b.region !== this.lastRegion || timeframe !== this.lastTimeframe || !outer) {
+      const market = `${b.region}\u0000${timeframe}`
+      outer = this.markets.get(market)
+      if (!outer) this.markets.set(market, (outer = new Map()))
+      this.lastRegion = b.region
+      this.lastTimeframe = timeframe
+      this.outer = outer
+      this.lastOuter = undefined
     }
-    const first = dates.get(b.date)
-    if (first === undefined) dates.set(b.date, row)
+    const [o, i] = this.byDate ? [b.date, b.ticker] : [b.ticker, b.date]
+    let inner = this.inner
+    if (o !== this.lastOuter || !inner) {
+      inner = outer.get(o)
+      if (!inner) outer.set(o, (inner = new Map()))
+      this.lastOuter = o
+      this.inner = inner
+    }
+    const first = inner.get(i)
+    if (first === undefined) inner.set(i, row)
     return first
   }
 }
@@ -199,6 +219,10 @@ function fitsIndicator(v: unknown): boolean {
   return typeof v === 'number' && Number.isFinite(v) && Math.abs(Math.round(v * 1e4) / 1e4) < LIMIT_18_4
 }
 
+function isTimeframe(v: unknown): boolean {
+  return typeof v === 'string' && v.length >= 1 && v.length <= 10 && isStorableName(v)
+}
+
 /** A strict subset of `ohlcvBarSchema`: true only for bars the schema surely accepts. */
 class FastBarCheck {
   private readonly goodDates = new Set<string>()
@@ -208,19 +232,23 @@ class FastBarCheck {
   accepts(b: OhlcvBarInput): boolean {
     if (typeof b !== 'object' || b === null) return false
     for (const key in b) if (!ALLOWED.has(key)) return false
-    const { ticker, date, timeframe, open, high, low, close, volume } = b
+    const { ticker, region, date, timeframe, open, high, low, close, volume, adjustedClose } = b
     if (typeof ticker !== 'string' || !this.isTicker(ticker)) return false
-    if (typeof b.region !== 'string' || !this.regions.has(b.region)) return false
+    if (typeof region !== 'string' || !this.regions.has(region)) return false
     if (typeof date !== 'string' || !this.isDate(date)) return false
-    if (timeframe !== undefined && (typeof timeframe !== 'string' || timeframe.length < 1 || timeframe.length > 10
-      || !isStorableName(timeframe))) return false
+    if (timeframe !== undefined && timeframe !== 'daily' && !isTimeframe(timeframe)) return false
     if (!fitsPrice(open) || !fitsPrice(high) || !fitsPrice(low) || !fitsPrice(close)) return false
     if (!(high >= low && high >= open && high >= close && low <= open && low <= close)) return false
     if (!Number.isSafeInteger(volume) || volume < 0) return false
-    if (b.adjustedClose !== undefined && b.adjustedClose !== null && !fitsPrice(b.adjustedClose)) return false
+    if (adjustedClose !== undefined && adjustedClose !== null && !fitsPrice(adjustedClose)) return false
+    // Read by name (fast on bars of one shape, unlike a loop over field names): most bars have none.
+    const { ma5, ma20, ma60, ma120, ma200, rsi, macd, macdSignal, bbUpper, bbMiddle, bbLower, atr } = b
+    if (ma5 === undefined && ma20 === undefined && ma60 === undefined && ma120 === undefined && ma200 === undefined
+      && rsi === undefined && macd === undefined && macdSignal === undefined && bbUpper === undefined
+      && bbMiddle === undefined && bbLower === undefined && atr === undefined) return true
     for (const field of INDICATOR_FIELDS) if (!fitsIndicator(b[field])) return false
-    if (b.rsi != null && !(b.rsi >= 0 && b.rsi <= 100)) return false
-    if (b.atr != null && !(b.atr >= 0)) return false
+    if (rsi != null && !(rsi >= 0 && rsi <= 100)) return false
+    if (atr != null && !(atr >= 0)) return false
     return true
   }
 
