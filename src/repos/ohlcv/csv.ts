@@ -1,4 +1,4 @@
-import { INDICATOR_FIELDS, type OhlcvBarInput } from '../../validation/ohlcv.js'
+import type { OhlcvBarInput } from '../../validation/ohlcv.js'
 
 // Bars as COPY ... (FORMAT csv) text. Only validated bars get here: numbers are finite, volume a
 // safe integer (printed without exponent), ticker/region/timeframe non-empty strings.
@@ -18,13 +18,10 @@ export interface BarShape {
 
 /** The shape of one bar: does it set `adjusted_close`, does it set the indicators. */
 export function shapeOf(b: OhlcvBarInput): BarShape {
-  let indicators = false
-  for (const f of INDICATOR_FIELDS) {
-    if (b[f] !== undefined) {
-      indicators = true
-      break
-    }
-  }
+  // Read by name (fast on bars of one shape, unlike a loop over INDICATOR_FIELDS).
+  const indicators = b.ma5 !== undefined || b.ma20 !== undefined || b.ma60 !== undefined || b.ma120 !== undefined
+    || b.ma200 !== undefined || b.rsi !== undefined || b.macd !== undefined || b.macdSignal !== undefined
+    || b.bbUpper !== undefined || b.bbMiddle !== undefined || b.bbLower !== undefined || b.atr !== undefined
   return { adjusted: b.adjustedClose !== undefined, indicators }
 }
 
