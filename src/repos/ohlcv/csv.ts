@@ -1,14 +1,8 @@
 import type { OhlcvBarInput } from '../../validation/ohlcv.js'
+import { ADJUSTED_COLUMN, INDICATOR_COLUMNS, KEY_COLUMNS, PRICE_COLUMNS } from './columns.js'
 
 // Bars as COPY ... (FORMAT csv) text. Only validated bars get here: numbers are finite, volume a
 // safe integer (printed without exponent), ticker/region/timeframe non-empty strings.
-
-/** SQL column names, in the order the CSV writes them; which ones a batch carries depends on its shape. */
-export const KEY_COLUMNS = ['ticker', 'region', 'date', 'timeframe'] as const
-export const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const
-export const INDICATOR_COLUMNS = [
-  'ma5', 'ma20', 'ma60', 'ma120', 'ma200', 'rsi', 'macd', 'macd_signal', 'bb_upper', 'bb_middle', 'bb_lower', 'atr',
-] as const
 
 /** Which optional groups of columns a batch of bars writes. */
 export interface BarShape {
@@ -28,7 +22,7 @@ export function shapeOf(b: OhlcvBarInput): BarShape {
 export function columnsOf(shape: BarShape): string[] {
   return [
     ...KEY_COLUMNS, ...PRICE_COLUMNS,
-    ...(shape.adjusted ? ['adjusted_close'] : []),
+    ...(shape.adjusted ? [ADJUSTED_COLUMN] : []),
     ...(shape.indicators ? INDICATOR_COLUMNS : []),
   ]
 }
@@ -43,7 +37,11 @@ function num(v: number | null | undefined): string {
   return v === null || v === undefined ? '' : String(v)
 }
 
-/** One bar as a CSV line (no newline), columns as `columnsOf(shape)`; fields the bar leaves out are NULL. */
+/**
+ * One bar as a CSV line (no newline), columns as `columnsOf(shape)`; fields the bar leaves out are
+ * NULL. Written out by hand for speed (the hot path of an ingest); test/unit/table-columns.test.ts
+ * checks that it writes every column of `columnsOf` in that order.
+ */
 export function csvLine(b: OhlcvBarInput, shape: BarShape): string {
   let line = `${text(b.ticker)},${text(b.region)},${b.date},${text(b.timeframe ?? 'daily')},${b.open},${b.high},${b.low},${b.close},${b.volume}`
   if (shape.adjusted) line += `,${num(b.adjustedClose)}`
