@@ -60,8 +60,12 @@ export interface QueryRunner {
   queryArrays(text: string, params?: readonly unknown[], options?: StatementOptions): Promise<unknown[][]>
   /** Several statements, no parameters. */
   exec(text: string): Promise<void>
-  /** `COPY table (columns) FROM STDIN` with CSV text (no header, NULL as empty unquoted field). */
-  copyCsv(table: string, columns: readonly string[], csv: string): Promise<void>
+  /**
+   * `COPY table (columns) FROM STDIN` with CSV text (no header, NULL as empty unquoted field). The text
+   * may come in chunks, produced as the server takes them; if producing one throws, the COPY is
+   * cancelled (nothing of it stored) and that error is thrown.
+   */
+  copyCsv(table: string, columns: readonly string[], csv: string | Iterable<string>): Promise<void>
   /** Runs `fn` in a transaction; inside one, in a savepoint. Rolls back when `fn` throws. `options` only for a new transaction. */
   transaction<T>(fn: (tx: QueryRunner) => Promise<T>, options?: TransactionOptions): Promise<T>
 }

@@ -78,11 +78,13 @@ class EmbeddedRunner implements QueryRunner {
     }
   }
 
-  async copyCsv(table: string, columns: readonly string[], csv: string): Promise<void> {
+  async copyCsv(table: string, columns: readonly string[], csv: string | Iterable<string>): Promise<void> {
     const cols = columns.map((c) => `"${c}"`).join(', ')
+    // In-process: the whole text goes at once (produced before anything is sent, so a chunk that throws writes nothing).
+    const text = typeof csv === 'string' ? csv : [...csv].join('')
     try {
       await this.client.query(`COPY ${table} (${cols}) FROM '/dev/blob' WITH (FORMAT csv)`, [], {
-        blob: new Blob([csv]),
+        blob: new Blob([text]),
       })
     } catch (error) {
       throw toQuantDbError(error)
