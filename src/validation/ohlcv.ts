@@ -126,6 +126,7 @@ export function checkBars(
  * {@link checkBars} one row at a time, for a caller that writes bars as they pass (ohlcv.upsert streams
  * them into its COPY): `next()` checks the next row, `rest()` the remaining ones, `error()` is the
  * ValidationError checkBars throws. The same rules, rows, fields and messages.
+ * @internal
  */
 export class BarChecker {
   readonly valid: CheckedRows<OhlcvBarInput>['valid'] = []

@@ -75,6 +75,7 @@ const CHUNK_BARS = 1_000
  * CSV is built chunk by chunk while the server takes the previous chunk. One statement: all or
  * nothing. Columns: those any bar sets (a new row's other columns are NULL, as the merge leaves them).
  * `onBatch` is called each time `batchSize` more bars have gone to the server, and for the rest at the end.
+ * @internal
  */
 export async function copyCall(
   runner: QueryRunner,
