@@ -15,7 +15,7 @@ import postgres from 'postgres'
 import { createQuantDb } from '../src/index.js'
 import { syntheticBars, syntheticTickers } from '../src/synthetic/index.js'
 import { arg, emitResult, fmt, median, printVersus, timeInterleaved, weekdaysEndingYesterday, type VersusRow } from './_shared.js'
-import { panelCopySelect } from '../src/repos/ohlcv/panel.js'
+import { panelCopySelect } from '../src/repos/ohlcv/panel-copy.js'
 import { build, builtFigures, HAND_DB, MAIN_DB, rawCopy, trueCompression, urlOf, type BuildSpec } from './_spec-build.js'
 
 const ADMIN = arg('url', process.env['QUANTDB_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5471/postgres')
@@ -148,7 +148,7 @@ try {
     const cells = 500 * DAYS * 2
     // Bytes on the wire (message payloads): the library's binary COPY, and the hand query's DataRows.
     let libBytes = 0
-    const stream = await hand.unsafe(`COPY (${panelCopySelect(panelTickers, { region: 'KR', from: first, to: last, fields: ['adjustedClose', 'volume'] })})
+    const stream = await hand.unsafe(`COPY (${panelCopySelect(panelTickers, { region: 'KR', from: first, to: last, columns: ['adjusted_close', 'volume'] })})
       TO STDOUT (FORMAT binary)`).readable()
     for await (const chunk of stream) libBytes += (chunk as Uint8Array).length + 5
     const raw = await hand.unsafe(`SELECT ticker, date, adjusted_close, volume FROM ohlcv_data

@@ -8,7 +8,7 @@ const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0
 const HEADER_FIXED = SIGNATURE.length + 8
 
 /** One row: its bytes, and per field the offset of the value in `view` (-1 for NULL) and its length. */
-export type TupleHandler = (view: DataView, bytes: Uint8Array, offsets: Int32Array, lengths: Int32Array) => void
+export type TupleHandler = (bytes: Uint8Array, offsets: Int32Array, lengths: Int32Array) => void
 
 /**
  * Splits a binary COPY stream into rows, whatever the chunking: the server sends one message per row,
@@ -34,12 +34,11 @@ export class BinaryCopyReader {
       bytes.set(chunk, this.pending.length)
       this.pending = undefined
     }
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     let pos = 0
     if (!this.headerDone) {
       if (bytes.length < HEADER_FIXED) return this.keep(bytes, 0)
       for (let i = 0; i < SIGNATURE.length; i++) if (bytes[i] !== SIGNATURE[i]) throw new Error('not a binary COPY stream')
-      const extension = view.getInt32(SIGNATURE.length + 4)
+      const extension = int32At(bytes, SIGNATURE.length + 4)
       if (bytes.length < HEADER_FIXED + extension) return this.keep(bytes, 0)
       pos = HEADER_FIXED + extension
       this.headerDone = true
@@ -47,14 +46,14 @@ export class BinaryCopyReader {
     const end = bytes.length
     while (pos < end && !this.ended) {
       if (end - pos < 2) return this.keep(bytes, pos)
-      const count = view.getInt16(pos)
+      const count = int16At(bytes, pos)
       if (count === -1) { this.ended = true; break }
       if (count !== this.fieldCount) throw new Error(`binary COPY row of ${count} fields, expected ${this.fieldCount}`)
       let at = pos + 2
       let complete = true
       for (let f = 0; f < count; f++) {
         if (end - at < 4) { complete = false; break }
-        const length = view.getInt32(at)
+        const length = int32At(bytes, at)
         at += 4
         if (length < 0) { this.offsets[f] = -1; this.lengths[f] = 0; continue }
         if (end - at < length) { complete = false; break }
@@ -63,7 +62,7 @@ export class BinaryCopyReader {
         at += length
       }
       if (!complete) return this.keep(bytes, pos)
-      this.onTuple(view, bytes, this.offsets, this.lengths)
+      this.onTuple(bytes, this.offsets, this.lengths)
       pos = at
     }
   }
@@ -87,73 +86,52 @@ const NUMERIC_NEG = 0x4000
 // 10000^k exactly (10^20 is below 10^22, the largest power of ten a double holds exactly).
 const BASE_POWERS = [1, 1e4, 1e8, 1e12, 1e16, 1e20]
 
+/** Big-endian integers (the wire's byte order) read byte by byte: cheaper than a DataView per row. */
+export const int32At = (b: Uint8Array, at: number): number =>
+  ((b[at] as number) << 24) | ((b[at + 1] as number) << 16) | ((b[at + 2] as number) << 8) | (b[at + 3] as number)
+export const int16At = (b: Uint8Array, at: number): number => (((b[at] as number) << 24) | ((b[at + 1] as number) << 16)) >> 16
+const uint16At = (b: Uint8Array, at: number): number => ((b[at] as number) << 8) | (b[at + 1] as number)
+
 /**
  * A NUMERIC in binary (int16 ndigits, weight, sign, dscale; ndigits base-10000 digits) as the double
  * `numeric::float8` gives: the nearest one. The digits form an integer, exact below 2^53, and one
  * multiplication or division by an exact power of ten rounds once, correctly; anything else goes
  * through the decimal text, which `Number()` also rounds correctly.
  */
-export function numericAt(view: DataView, at: number): number {
-  const ndigits = view.getInt16(at)
-  const weight = view.getInt16(at + 2)
-  const sign = view.getUint16(at + 4)
+export function numericAt(b: Uint8Array, at: number): number {
+  const ndigits = int16At(b, at)
+  const weight = int16At(b, at + 2)
+  const sign = uint16At(b, at + 4)
   if (sign === NUMERIC_NAN) return Number.NaN
   if (sign === NUMERIC_POS_INF) return Number.POSITIVE_INFINITY
   if (sign === NUMERIC_NEG_INF) return Number.NEGATIVE_INFINITY
   let n = 0
-  for (let i = 0; i < ndigits; i++) n = n * 10_000 + view.getInt16(at + 8 + 2 * i)
+  for (let i = 0; i < ndigits; i++) n = n * 10_000 + uint16At(b, at + 8 + 2 * i)
   const exponent = weight - ndigits + 1
   let value: number
   if (n <= Number.MAX_SAFE_INTEGER && exponent >= -5 && exponent <= 5) {
     value = exponent >= 0 ? n * (BASE_POWERS[exponent] as number) : n / (BASE_POWERS[-exponent] as number)
   } else {
     let text = ''
-    for (let i = 0; i < ndigits; i++) text += String(view.getInt16(at + 8 + 2 * i)).padStart(4, '0')
+    for (let i = 0; i < ndigits; i++) text += String(uint16At(b, at + 8 + 2 * i)).padStart(4, '0')
     value = Number(`${text}e${4 * exponent}`)
   }
   return sign === NUMERIC_NEG ? -value : value
 }
 
 /** An int8 in binary as the nearest double (exact below 2^53 in magnitude). */
-export function int8At(view: DataView, at: number): number {
-  const high = view.getInt32(at)
-  const low = view.getUint32(at + 4)
-  const value = high * 4_294_967_296 + low
-  return Number.isSafeInteger(value) ? value : Number(view.getBigInt64(at))
+export function int8At(b: Uint8Array, at: number): number {
+  const value = int32At(b, at) * 4_294_967_296 + (int32At(b, at + 4) >>> 0)
+  return Number.isSafeInteger(value) ? value : Number(new DataView(b.buffer, b.byteOffset + at, 8).getBigInt64(0))
 }
 
-/** How the elements of a one-dimensional array are decoded into a double (or, for DATE, days since 1970). */
-export type ElementKind = 'numeric' | 'int8' | 'float8' | 'date'
-
-/**
- * The elements of a one-dimensional binary array (int32 ndim, has-nulls flag, element type, then per
- * dimension its length and lower bound, then per element an int32 length, -1 for NULL, and the value)
- * written into `out` from index 0; NULL elements become NaN. Returns the number of elements.
- */
-export function readArray(view: DataView, at: number, kind: ElementKind, out: Float64Array | Int32Array): number {
-  const dims = view.getInt32(at)
-  if (dims === 0) return 0
-  if (dims !== 1) throw new Error(`expected a one-dimensional array, got ${dims} dimensions`)
-  const count = view.getInt32(at + 12)
-  if (count > out.length) throw new Error(`array of ${count} elements, room for ${out.length}`)
-  let pos = at + 20
-  for (let i = 0; i < count; i++) {
-    const length = view.getInt32(pos)
-    pos += 4
-    if (length < 0) { out[i] = Number.NaN; continue }
-    out[i] = kind === 'numeric' ? numericAt(view, pos)
-      : kind === 'float8' ? view.getFloat64(pos)
-        : kind === 'int8' ? int8At(view, pos)
-          : view.getInt32(pos) + PG_EPOCH_DAY
-    pos += length
-  }
-  return count
+/** A float8 in binary. */
+export function float8At(b: Uint8Array, at: number): number {
+  return new DataView(b.buffer, b.byteOffset + at, 8).getFloat64(0)
 }
 
-/** The number of elements of a one-dimensional binary array (0 for an empty one). */
-export function arrayLength(view: DataView, at: number): number {
-  return view.getInt32(at) === 0 ? 0 : view.getInt32(at + 12)
-}
+/** A DATE in binary (days since 2000-01-01) as days since 1970-01-01. */
+export const dateAt = (b: Uint8Array, at: number): number => int32At(b, at) + PG_EPOCH_DAY
 
 /**
  * A text literal that means `value` whatever `standard_conforming_strings` says: for statements

@@ -282,7 +282,7 @@ forEachTarget('ohlcv', (target, db) => {
     const fields = ['open', 'high', 'close', 'volume', 'adjustedClose', 'macd', 'rsi'] as const
     const p = await db().ohlcv.panel({ tickers, region: 'KR', from: '2023-01-01', to: '2023-03-31', fields: [...fields] })
     expect(p.dates).toHaveLength(40)
-    const server = await db().query<Record<string, number | null>>(
+    const server = await db().query<Record<string, unknown>>(
       `SELECT ticker, open::float8 AS open, high::float8 AS high, close::float8 AS close, volume::float8 AS volume,
          adjusted_close::float8 AS "adjustedClose", macd::float8 AS macd, rsi::float8 AS rsi
        FROM ohlcv_data WHERE ticker = ANY($1::varchar[]) AND region = 'KR' ORDER BY ticker, date`, [`{"Q'T\\\\1","Q\\"T,2"}`])

@@ -2,10 +2,8 @@ import { z } from 'zod'
 import { isoDate, regionCode, tickerCode } from '../../validation/rules.js'
 import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
-import { getTableColumns } from 'drizzle-orm'
-import { arrayLiteral, dayToIso, isoToDay } from '../../internal/sql-arrays.js'
-import { arrayLength, BinaryCopyReader, readArray, textLiteral, type ElementKind } from '../../internal/pg-binary.js'
-import { ohlcvData } from '../../schema/index.js'
+import { dayToIso, isoToDay } from '../../internal/sql-arrays.js'
+import { PanelRows, panelCopySelect } from './panel-copy.js'
 import { name } from '../../validation/text.js'
 
 /** Panel fields (camelCase) and their columns. */
@@ -48,6 +46,9 @@ export interface Panel<F extends PanelField = 'close'> {
 
 // Tickers per query: bounds the size of one result while keeping round trips few.
 const TICKERS_PER_QUERY = 500
+// COPYs in flight at once on a server pool, and the fewest tickers worth a COPY of their own.
+const PARALLEL_COPIES = 4
+const MIN_TICKERS_PER_COPY = 25
 
 function optionsSchema(regions: ReadonlySet<string>) {
   return z.object({
@@ -61,67 +62,34 @@ function optionsSchema(regions: ReadonlySet<string>) {
   }).refine((o) => o.from <= o.to, { path: ['to'], message: 'must not be before from' })
 }
 
-/** How a column travels in the binary COPY: NUMERIC as itself, integers as int8, anything else cast to float8. */
-const columnKinds = new Map<string, { select: (column: string) => string; kind: ElementKind }>(
-  Object.values(getTableColumns(ohlcvData)).map((c) => {
-    const type = c.getSQLType()
-    if (type.startsWith('numeric')) return [c.name, { select: (col) => col, kind: 'numeric' as const }]
-    if (type === 'bigint' || type === 'integer' || type === 'smallint') return [c.name, { select: (col) => `${col}::int8`, kind: 'int8' as const }]
-    return [c.name, { select: (col) => `${col}::float8`, kind: 'float8' as const }]
-  }),
-)
-const kindOf = (column: string) => columnKinds.get(column) ?? { select: (col: string) => `${col}::float8`, kind: 'float8' as const }
-
 /**
- * The SELECT a panel COPYs for some tickers (validated options): per ticker its dates and each field.
- * COPY takes no parameters, so every value is written as a quoted literal. @internal
- */
-export function panelCopySelect(tickers: readonly string[], o: { region: string; from: string; to: string; timeframe?: string | undefined; fields: readonly PanelField[] }): string {
-  const aggregates = o.fields.map((f) => `array_agg(${kindOf(PANEL_COLUMNS[f]).select(PANEL_COLUMNS[f])})`).join(', ')
-  return `SELECT ticker, array_agg(date), ${aggregates} FROM ohlcv_data
-    WHERE ticker = ANY(${textLiteral(arrayLiteral(tickers))}::varchar[]) AND region = ${textLiteral(o.region)}
-      AND timeframe = ${textLiteral(o.timeframe ?? 'daily')} AND date >= ${textLiteral(o.from)}::date AND date <= ${textLiteral(o.to)}::date
-    GROUP BY ticker`
-}
-
-/**
- * Reads a panel: per chunk of tickers one `COPY … TO STDOUT (FORMAT binary)` returns, per ticker,
- * `array_agg` of its dates and of each field in the columns' binary formats (NUMERIC as base-10000
- * digits, no text), decoded straight into typed arrays: no JS object or string per bar. The arrays
- * are then placed on the calendar. The aggregates have no ORDER BY: all of them see a group's rows in
- * the same order, which is all the placement needs (and PostgreSQL 15 would sort once per aggregate).
+ * Reads a panel: per group of tickers one `COPY … TO STDOUT (FORMAT binary)` of their bars (see
+ * panel-copy.ts), decoded into typed arrays without a JS object or string per bar, then placed on
+ * the calendar.
  */
 export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext, options: PanelOptions<F>): Promise<Panel<F>> {
   checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
   const tickers = [...new Set(options.tickers)]
   const fields = (options.fields ?? ['close']) as readonly F[]
+  const columns = fields.map((f) => PANEL_COLUMNS[f])
   const timeframe = options.timeframe ?? 'daily'
   const firstDay = isoToDay(options.from)
   const span = isoToDay(options.to) - firstDay + 1
 
-  // Each ticker's days and values, kept compact until the calendar is known.
-  const days = new Map<string, Int32Array>()
-  const values = new Map<string, Float64Array[]>()
-  const kinds = fields.map((f) => kindOf(PANEL_COLUMNS[f]))
-  const utf8 = new TextDecoder()
-  const reader = () => new BinaryCopyReader(fields.length + 2, (view, bytes, at, length) => {
-    const ticker = utf8.decode(bytes.subarray(at[0], (at[0] as number) + (length[0] as number)))
-    const count = arrayLength(view, at[1] as number)
-    const list = new Int32Array(count)
-    readArray(view, at[1] as number, 'date', list)
-    days.set(ticker, list)
-    values.set(ticker, kinds.map((k, f) => {
-      const series = new Float64Array(count)
-      if (at[f + 2] as number >= 0) readArray(view, at[f + 2] as number, k.kind, series)
-      return series
-    }))
-  })
-  for (let i = 0; i < tickers.length; i += TICKERS_PER_QUERY) {
-    const chunk = reader()
-    const select = panelCopySelect(tickers.slice(i, i + TICKERS_PER_QUERY), { ...options, timeframe, fields })
-    await ctx.runner.copyOutBinary(select, (data) => chunk.push(data))
-    chunk.finish()
+  // Weekdays of the span per ticker: room for a daily panel without growing.
+  const bars = new PanelRows(tickers, columns, tickers.length * Math.ceil((span * 5) / 7 + 1))
+  // On a server pool the groups run side by side, each COPY on its own connection (the server's
+  // scan, not the wire, is most of a panel's time); embedded and inside a transaction, one by one.
+  const parallel = ctx.runner.kind === 'postgres' && !ctx.runner.inTransaction ? PARALLEL_COPIES : 1
+  const perQuery = Math.min(TICKERS_PER_QUERY, Math.max(MIN_TICKERS_PER_COPY, Math.ceil(tickers.length / parallel)))
+  const groups: string[][] = []
+  for (let i = 0; i < tickers.length; i += perQuery) groups.push(tickers.slice(i, i + perQuery))
+  const readGroup = async (group: string[]): Promise<void> => {
+    const reader = bars.reader()
+    await ctx.runner.copyOutBinary(panelCopySelect(group, { ...options, timeframe, columns }), (data) => reader.push(data))
+    reader.finish()
   }
+  for (let i = 0; i < groups.length; i += parallel) await Promise.all(groups.slice(i, i + parallel).map(readGroup))
 
   // slot[day - firstDay] = index of that day in the calendar, or -1.
   const slot = new Int32Array(span).fill(-1)
@@ -134,7 +102,7 @@ export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext
     })
   } else {
     const seen = new Uint8Array(span)
-    for (const list of days.values()) for (const d of list) seen[d - firstDay] = 1
+    for (let r = 0; r < bars.count; r++) seen[(bars.day[r] as number) - firstDay] = 1
     dates = []
     for (let at = 0; at < span; at++) if (seen[at]) slot[at] = dates.push(dayToIso(firstDay + at)) - 1
   }
@@ -144,15 +112,12 @@ export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext
   const perTicker = {} as Record<F, Float64Array[]>
   fields.forEach((field, k) => {
     const buffer = new Float64Array(tickers.length * n).fill(Number.NaN)
-    tickers.forEach((ticker, t) => {
-      const list = days.get(ticker)
-      const series = values.get(ticker)?.[k]
-      if (!list || !series) return
-      for (let j = 0; j < list.length; j++) {
-        const at = slot[(list[j] as number) - firstDay] as number
-        if (at >= 0) buffer[t * n + at] = series[j] as number
-      }
-    })
+    const values = bars.values[k] as Float64Array
+    for (let r = 0; r < bars.count; r++) {
+      const at = slot[(bars.day[r] as number) - firstDay] as number
+      const t = bars.ticker[r] as number
+      if (at >= 0 && t >= 0) buffer[t * n + at] = values[r] as number
+    }
     matrix[field] = buffer
     perTicker[field] = tickers.map((_, t) => buffer.subarray(t * n, (t + 1) * n))
   })
