@@ -16,12 +16,15 @@ export const PANEL_COLUMNS = Object.fromEntries(
   BAR.all.filter((c) => c.kind === 'number').map((c) => [c.field, c.name]),
 ) as Readonly<Record<PanelField, string>>
 
+/** Options of `qdb.ohlcv.panel`. */
 export interface PanelOptions<F extends PanelField = 'close'> {
   /** Tickers, in the order the panel lists them (duplicates are dropped). */
   tickers: readonly string[]
+  /** The tickers' region, e.g. `KR`. */
   region: string
   /** First and last day, inclusive ('YYYY-MM-DD'). */
   from: string
+  /** Last day, inclusive ('YYYY-MM-DD'), not before `from`. */
   to: string
   /** Default `['close']`. */
   fields?: readonly F[] | undefined
@@ -40,9 +43,13 @@ export interface PanelOptions<F extends PanelField = 'close'> {
  * ticker-major buffer per field, also given whole as `matrix.close` (`matrix.close[t * dates.length + d]`).
  */
 export interface Panel<F extends PanelField = 'close'> {
+  /** The calendar, ascending ('YYYY-MM-DD'): the columns of every array. */
   dates: string[]
+  /** The tickers, in the order asked (duplicates dropped): the rows of every field. */
   tickers: string[]
+  /** Per field, one Float64Array per ticker over `dates`; NaN where the ticker has no bar (or a NULL value). */
   fields: Record<F, Float64Array[]>
+  /** Per field, the whole ticker-major buffer: `matrix.close[t * dates.length + d]`. */
   matrix: Record<F, Float64Array>
 }
 
@@ -68,15 +75,18 @@ function optionsSchema(regions: ReadonlySet<string>) {
  * Reads a panel: per group of tickers one `COPY … TO STDOUT (FORMAT binary)` of their bars (see
  * panel-copy.ts), decoded into typed arrays without a JS object or string per bar, then placed on
  * the calendar.
+ * @internal
  */
 export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext, options: PanelOptions<F>): Promise<Panel<F>> {
-  checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
-  const tickers = [...new Set(options.tickers)]
-  const fields = (options.fields ?? ['close']) as readonly F[]
+  // The validated copy is what runs: values go into the SQL text, so a getter on the caller's
+  // object must not be read a second time after the check.
+  const o = checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
+  const tickers = [...new Set(o.tickers)]
+  const fields = (o.fields ?? ['close']) as readonly PanelField[] as readonly F[]
   const columns = fields.map((f) => PANEL_COLUMNS[f])
-  const timeframe = options.timeframe ?? 'daily'
-  const firstDay = isoToDay(options.from)
-  const span = isoToDay(options.to) - firstDay + 1
+  const timeframe = o.timeframe ?? 'daily'
+  const firstDay = isoToDay(o.from)
+  const span = isoToDay(o.to) - firstDay + 1
 
   // Weekdays of the span per ticker: room for a daily panel without growing.
   const bars = new PanelRows(tickers, columns, tickers.length * Math.ceil((span * 5) / 7 + 1))
@@ -88,7 +98,7 @@ export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext
   for (let i = 0; i < tickers.length; i += perQuery) groups.push(tickers.slice(i, i + perQuery))
   const readGroup = async (group: string[]): Promise<void> => {
     const reader = bars.reader()
-    await ctx.runner.copyOutBinary(panelCopySelect(group, { ...options, timeframe, columns }), (data) => reader.push(data))
+    await ctx.runner.copyOutBinary(panelCopySelect(group, { region: o.region, from: o.from, to: o.to, timeframe, columns }), (data) => reader.push(data))
     reader.finish()
   }
   for (let i = 0; i < groups.length; i += parallel) await Promise.all(groups.slice(i, i + parallel).map(readGroup))
@@ -96,8 +106,8 @@ export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext
   // slot[day - firstDay] = index of that day in the calendar, or -1.
   const slot = new Int32Array(span).fill(-1)
   let dates: string[]
-  if (options.calendar) {
-    dates = [...options.calendar]
+  if (o.calendar) {
+    dates = [...o.calendar]
     dates.forEach((d, k) => {
       const at = isoToDay(d) - firstDay
       if (at >= 0 && at < span) slot[at] = k
