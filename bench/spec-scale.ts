@@ -16,6 +16,7 @@ import postgres from 'postgres'
 import { createQuantDb } from '../src/index.js'
 import { syntheticBars, syntheticTickers } from '../src/synthetic/index.js'
 import { arg, emitResult, fmt, median, printVersus, timeInterleaved, weekdaysEndingYesterday, type VersusRow } from './_shared.js'
+import { panelCopySelect } from '../src/repos/ohlcv/panel-copy.js'
 import { build, builtFigures, HAND_DB, MAIN_DB, rawCopy, trueCompression, urlOf, type BuildSpec } from './_spec-build.js'
 
 const ADMIN = arg('url', process.env['QUANTDB_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5471/postgres')
@@ -29,6 +30,8 @@ const SEED = 9
 const READS_ONLY = process.argv.includes('--reads-only')
 // --ingest-only: the daily ingest and the backfill alone (a quick re-measure after a change to upsert).
 const INGEST_ONLY = process.argv.includes('--ingest-only')
+// --panel-only: ohlcv.panel alone (its wire format and decoding).
+const PANEL_ONLY = process.argv.includes('--panel-only')
 const calendar = weekdaysEndingYesterday(DAYS)
 const spec: BuildSpec = {
   tickers: TICKERS, days: DAYS, start: calendar[0]!, seed: SEED, factorDays: calendar.slice(-20), positions: 100,
@@ -102,14 +105,14 @@ try {
       label: `portfolio.positions (${spec.positions})`,
     },
   }
-  for (const [name, r] of INGEST_ONLY ? [] : Object.entries(reads)) {
+  for (const [name, r] of INGEST_ONLY || PANEL_ONLY ? [] : Object.entries(reads)) {
     const [a, b] = [await r.lib(), await r.hand()]
     if (a.length !== b.length) throw new Error(`${name}: library ${a.length} rows, by hand ${b.length}`)
     if (a.length === 0) console.warn(`${name}: no rows (a small market?)`)
   }
   // Each read against its own hand-written twin, pair by pair: a large read (range) leaves garbage
   // that the next call in a shared loop pays for, whichever it is (measured: 1 ms calls became 3-15 ms).
-  for (const r of INGEST_ONLY ? [] : Object.values(reads)) {
+  for (const r of INGEST_ONLY || PANEL_ONLY ? [] : Object.values(reads)) {
     const t = await timeInterleaved(REPS, { lib: r.lib, hand: r.hand })
     rows.push({ case: r.label, library: t['lib']!, byHand: t['hand']! })
   }
@@ -130,104 +133,132 @@ try {
       return series
     }
     if (!INGEST_ONLY) {
-      const p = await timeInterleaved(Math.max(3, Math.floor(REPS / 6)), { lib: panelLib, hand: panelHand })
-      const cells = 500 * DAYS * 2
-      rows.push({ case: `ohlcv.panel, 500 tickers x ${DAYS} days, 2 fields`, library: p['lib']!, byHand: p['hand']! })
-      notes.push(`panel: library ${(cells / p['lib']! / 1000).toFixed(2)}M cells/s, by hand ${(cells / p['hand']! / 1000).toFixed(2)}M cells/s`)
-    }
-
-    // ---- daily ingest: the last day's 2,000 new bars (deleted first), library vs raw COPY
-    const lastDay = [...syntheticBars({ seed: SEED, tickers: TICKERS, days: DAYS, regions: ['KR'], start: spec.start, batchSize: TICKERS })].at(-1)!
-    if (lastDay[0]!.date !== last) throw new Error(`the synthetic last day ${lastDay[0]!.date} is not ${last}`)
-    // The day is deleted before each write, outside the timing; the two cases alternate run by run.
-    const libTimes: number[] = []
-    const copyTimes: number[] = []
-    for (let i = 0; i <= INGEST_REPS; i++) {
-      await hand.unsafe(`DELETE FROM ohlcv_data WHERE date = $1`, [last])
-      await handCopy.unsafe(`DELETE FROM ohlcv_data WHERE date = $1`, [last])
-      let t1 = performance.now()
-      await lib.ohlcv.upsert(lastDay)
-      const libMs = performance.now() - t1
-      t1 = performance.now()
-      await rawCopy(handCopy, lastDay)
-      const copyMs = performance.now() - t1
-      if (i > 0) { libTimes.push(libMs); copyTimes.push(copyMs) } // the first is the warm-up
-    }
-    const ingest = { lib: median(libTimes), hand: median(copyTimes) }
-    const ingestRatios = libTimes.map((t, i) => t / copyTimes[i]!)
-    notes.push(`daily ingest per run, library / raw COPY: median ${median(ingestRatios).toFixed(2)}, ` +
-      `range ${Math.min(...ingestRatios).toFixed(2)}-${Math.max(...ingestRatios).toFixed(2)}`)
-    rows.push({ case: `daily ingest, ${TICKERS.toLocaleString()} new bars (the day deleted before each run, untimed)`, library: ingest['lib']!, byHand: ingest['hand']! })
-
-    // ---- backfill as the current code does it: 125,000-bar calls of the same market into two fresh
-    // databases (library / raw COPY), alternating; the build's figures above are from the code that built it.
-    const calls = Number(arg('backfill-calls', '4'))
-    const scratch = postgres(ADMIN, { max: 1, onnotice: () => {} })
-    const names = ['quantdb_bench_backfill_lib', 'quantdb_bench_backfill_hand']
-    for (const n of names) {
-      await scratch.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
-      await scratch.unsafe(`CREATE DATABASE ${n}`)
-    }
-    const bLib = await createQuantDb({ url: urlOf(ADMIN, names[0]!), logger: {} })
-    const bHandQdb = await createQuantDb({ url: urlOf(ADMIN, names[1]!), logger: {} })
-    const bHand = postgres(urlOf(ADMIN, names[1]!), { max: 1, onnotice: () => {} })
-    try {
-      await bLib.migrate()
-      await bHandQdb.migrate()
-      const universe = syntheticTickers({ seed: SEED, tickers: TICKERS, regions: ['KR'] })
-      await bLib.tickers.upsert(universe)
-      await bHandQdb.tickers.upsert(universe)
+      // Pair by pair, so that each ratio compares two calls under the same load.
       const libMs: number[] = []
-      const copyMs: number[] = []
-      let k = 0
-      for (const batch of syntheticBars({ seed: SEED, tickers: TICKERS, days: DAYS, regions: ['KR'], start: spec.start, batchSize: 125_000 })) {
-        if (k++ >= calls) break
-        let t1 = performance.now()
-        await bLib.ohlcv.upsert(batch)
-        libMs.push(performance.now() - t1)
-        t1 = performance.now()
-        await rawCopy(bHand, batch)
-        copyMs.push(performance.now() - t1)
+      const handMs: number[] = []
+      await panelLib()
+      await panelHand()
+      for (let i = 0; i < Number(arg('panel-reps', String(Math.max(3, Math.floor(REPS / 6))))); i++) {
+        let t0 = performance.now()
+        await panelLib()
+        libMs.push(performance.now() - t0)
+        t0 = performance.now()
+        await panelHand()
+        handMs.push(performance.now() - t0)
       }
-      rows.push({ case: `backfill, ${calls} calls of 125,000 new bars (current code; median)`, library: median(libMs), byHand: median(copyMs) })
-      const ratios = libMs.map((t, i) => t / copyMs[i]!)
-      notes.push(`backfill per call (current code), library / raw COPY: median ${median(ratios).toFixed(2)}, ` +
-        `range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`)
-    } finally {
-      await bHand.end()
-      await bHandQdb.close()
-      await bLib.close()
-      for (const n of names) await scratch.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
-      await scratch.end()
+      const ratios = libMs.map((l, i) => l / handMs[i]!)
+      const cells = 500 * DAYS * 2
+      // Bytes on the wire (message payloads): the library's binary COPY, and the hand query's DataRows.
+      let libBytes = 0
+      const stream = await hand.unsafe(`COPY (${panelCopySelect(panelTickers, { region: 'KR', from: first, to: last, columns: ['adjusted_close', 'volume'] })})
+        TO STDOUT (FORMAT binary)`).readable()
+      for await (const chunk of stream) libBytes += (chunk as Uint8Array).length + 5
+      const raw = await hand.unsafe(`SELECT ticker, date, adjusted_close, volume FROM ohlcv_data
+        WHERE region = 'KR' AND timeframe = 'daily' AND ticker = ANY($1) AND date BETWEEN $2 AND $3 ORDER BY ticker, date`, [panelTickers, first, last] as never[]).raw()
+      let handBytes = 0
+      for (const r of raw as unknown as (Buffer | null)[][]) handBytes += 7 + r.reduce((n, c) => n + 4 + (c?.length ?? 0), 0)
+      const p = { lib: median(libMs), hand: median(handMs) }
+      rows.push({ case: `ohlcv.panel, 500 tickers x ${DAYS} days, 2 fields`, library: p['lib'], byHand: p['hand'] })
+      const mbps = (bytes: number, ms: number) => (bytes / 2 ** 20 / (ms / 1000)).toFixed(1)
+      notes.push(`panel: library ${(cells / p['lib'] / 1000).toFixed(2)}M cells/s, ${(libBytes / 2 ** 20).toFixed(1)} MB = ${mbps(libBytes, p['lib'])} MB/s; ` +
+        `by hand ${(cells / p['hand'] / 1000).toFixed(2)}M cells/s, ${(handBytes / 2 ** 20).toFixed(1)} MB = ${mbps(handBytes, p['hand'])} MB/s; ` +
+        `ratio per pair: median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)} (${ratios.length} pairs)`)
     }
 
-    if (!INGEST_ONLY) {
-      // ---- recomputeIndicators: the daily incremental run (the day just written) and a no-op full re-run
-      let t0 = performance.now()
-      const inc = await lib.ohlcv.recomputeIndicators({ region: 'KR', from: last })
-      const incMs = performance.now() - t0
-      t0 = performance.now()
-      const noop = await lib.ohlcv.recomputeIndicators({ region: 'KR' })
-      const noopMs = performance.now() - t0
-      notes.push(`recomputeIndicators: full run (build) ${fmt(figures.recomputeFullMs)} ms; daily incremental ${fmt(incMs)} ms ` +
-        `(${inc.updated} bars written); no-op full re-run ${fmt(noopMs)} ms (${noop.updated} written) = ` +
-        `${((noopMs / figures.recomputeFullMs) * 100).toFixed(0)} % of a full run`)
+    if (!PANEL_ONLY) {
+      // ---- daily ingest: the last day's 2,000 new bars (deleted first), library vs raw COPY
+      const lastDay = [...syntheticBars({ seed: SEED, tickers: TICKERS, days: DAYS, regions: ['KR'], start: spec.start, batchSize: TICKERS })].at(-1)!
+      if (lastDay[0]!.date !== last) throw new Error(`the synthetic last day ${lastDay[0]!.date} is not ${last}`)
+      // The day is deleted before each write, outside the timing; the two cases alternate run by run.
+      const libTimes: number[] = []
+      const copyTimes: number[] = []
+      for (let i = 0; i <= INGEST_REPS; i++) {
+        await hand.unsafe(`DELETE FROM ohlcv_data WHERE date = $1`, [last])
+        await handCopy.unsafe(`DELETE FROM ohlcv_data WHERE date = $1`, [last])
+        let t1 = performance.now()
+        await lib.ohlcv.upsert(lastDay)
+        const libMs = performance.now() - t1
+        t1 = performance.now()
+        await rawCopy(handCopy, lastDay)
+        const copyMs = performance.now() - t1
+        if (i > 0) { libTimes.push(libMs); copyTimes.push(copyMs) } // the first is the warm-up
+      }
+      const ingest = { lib: median(libTimes), hand: median(copyTimes) }
+      const ingestRatios = libTimes.map((t, i) => t / copyTimes[i]!)
+      notes.push(`daily ingest per run, library / raw COPY: median ${median(ingestRatios).toFixed(2)}, ` +
+        `range ${Math.min(...ingestRatios).toFixed(2)}-${Math.max(...ingestRatios).toFixed(2)}`)
+      rows.push({ case: `daily ingest, ${TICKERS.toLocaleString()} new bars (the day deleted before each run, untimed)`, library: ingest['lib']!, byHand: ingest['hand']! })
 
-      // ---- compression, as the library reports it and measured by hand
-      const stats = (await lib.ops.compressionStats()).find((s) => s.hypertable === 'ohlcv_data')
-      const handStats = await handCopy.unsafe(`SELECT before_compression_total_bytes::float8 AS b, after_compression_total_bytes::float8 AS a
-        FROM hypertable_compression_stats('ohlcv_data')`)
-      notes.push(`compression (indicators filled), ops.compressionStats: ${stats?.ratio?.toFixed(2)} : 1 ` +
-        `(${((stats?.beforeBytes ?? 0) / 2 ** 20).toFixed(0)} -> ${((stats?.afterBytes ?? 0) / 2 ** 20).toFixed(0)} MB)`)
-      notes.push(`compression (indicators NULL, raw COPY): ${(Number(handStats[0]?.['b']) / Number(handStats[0]?.['a'])).toFixed(2)} : 1`)
+      // ---- backfill as the current code does it: 125,000-bar calls of the same market into two fresh
+      // databases (library / raw COPY), alternating; the build's figures above are from the code that built it.
+      const calls = Number(arg('backfill-calls', '4'))
+      const scratch = postgres(ADMIN, { max: 1, onnotice: () => {} })
+      const names = ['quantdb_bench_backfill_lib', 'quantdb_bench_backfill_hand']
+      for (const n of names) {
+        await scratch.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
+        await scratch.unsafe(`CREATE DATABASE ${n}`)
+      }
+      const bLib = await createQuantDb({ url: urlOf(ADMIN, names[0]!), logger: {} })
+      const bHandQdb = await createQuantDb({ url: urlOf(ADMIN, names[1]!), logger: {} })
+      const bHand = postgres(urlOf(ADMIN, names[1]!), { max: 1, onnotice: () => {} })
+      try {
+        await bLib.migrate()
+        await bHandQdb.migrate()
+        const universe = syntheticTickers({ seed: SEED, tickers: TICKERS, regions: ['KR'] })
+        await bLib.tickers.upsert(universe)
+        await bHandQdb.tickers.upsert(universe)
+        const libMs: number[] = []
+        const copyMs: number[] = []
+        let k = 0
+        for (const batch of syntheticBars({ seed: SEED, tickers: TICKERS, days: DAYS, regions: ['KR'], start: spec.start, batchSize: 125_000 })) {
+          if (k++ >= calls) break
+          let t1 = performance.now()
+          await bLib.ohlcv.upsert(batch)
+          libMs.push(performance.now() - t1)
+          t1 = performance.now()
+          await rawCopy(bHand, batch)
+          copyMs.push(performance.now() - t1)
+        }
+        rows.push({ case: `backfill, ${calls} calls of 125,000 new bars (current code; median)`, library: median(libMs), byHand: median(copyMs) })
+        const ratios = libMs.map((t, i) => t / copyMs[i]!)
+        notes.push(`backfill per call (current code), library / raw COPY: median ${median(ratios).toFixed(2)}, ` +
+          `range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`)
+      } finally {
+        await bHand.end()
+        await bHandQdb.close()
+        await bLib.close()
+        for (const n of names) await scratch.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
+        await scratch.end()
+      }
 
-      if (process.argv.includes('--true-ratio')) {
-        for (const [label, name] of [['indicators filled', MAIN_DB], ['indicators NULL', HAND_DB]] as const) {
-          const c = await trueCompression(urlOf(ADMIN, name))
-          const mb = (b: number) => (b / 2 ** 20).toFixed(0)
-          notes.push(`compression (${label}), measured: ${c.rows.toLocaleString()} rows take ${mb(c.freshBytes)} MB loaded once (table + indexes), ` +
-            `${mb(c.compressedBytes)} MB compressed = ${(c.freshBytes / c.compressedBytes).toFixed(2)} : 1 ` +
-            `(TimescaleDB's "before": ${mb(c.reportedBefore)} MB = ${(c.reportedBefore / c.compressedBytes).toFixed(2)} : 1)`)
+      if (!INGEST_ONLY) {
+        // ---- recomputeIndicators: the daily incremental run (the day just written) and a no-op full re-run
+        let t0 = performance.now()
+        const inc = await lib.ohlcv.recomputeIndicators({ region: 'KR', from: last })
+        const incMs = performance.now() - t0
+        t0 = performance.now()
+        const noop = await lib.ohlcv.recomputeIndicators({ region: 'KR' })
+        const noopMs = performance.now() - t0
+        notes.push(`recomputeIndicators: full run (build) ${fmt(figures.recomputeFullMs)} ms; daily incremental ${fmt(incMs)} ms ` +
+          `(${inc.updated} bars written); no-op full re-run ${fmt(noopMs)} ms (${noop.updated} written) = ` +
+          `${((noopMs / figures.recomputeFullMs) * 100).toFixed(0)} % of a full run`)
+
+        // ---- compression, as the library reports it and measured by hand
+        const stats = (await lib.ops.compressionStats()).find((s) => s.hypertable === 'ohlcv_data')
+        const handStats = await handCopy.unsafe(`SELECT before_compression_total_bytes::float8 AS b, after_compression_total_bytes::float8 AS a
+          FROM hypertable_compression_stats('ohlcv_data')`)
+        notes.push(`compression (indicators filled), ops.compressionStats: ${stats?.ratio?.toFixed(2)} : 1 ` +
+          `(${((stats?.beforeBytes ?? 0) / 2 ** 20).toFixed(0)} -> ${((stats?.afterBytes ?? 0) / 2 ** 20).toFixed(0)} MB)`)
+        notes.push(`compression (indicators NULL, raw COPY): ${(Number(handStats[0]?.['b']) / Number(handStats[0]?.['a'])).toFixed(2)} : 1`)
+
+        if (process.argv.includes('--true-ratio')) {
+          for (const [label, name] of [['indicators filled', MAIN_DB], ['indicators NULL', HAND_DB]] as const) {
+            const c = await trueCompression(urlOf(ADMIN, name))
+            const mb = (b: number) => (b / 2 ** 20).toFixed(0)
+            notes.push(`compression (${label}), measured: ${c.rows.toLocaleString()} rows take ${mb(c.freshBytes)} MB loaded once (table + indexes), ` +
+              `${mb(c.compressedBytes)} MB compressed = ${(c.freshBytes / c.compressedBytes).toFixed(2)} : 1 ` +
+              `(TimescaleDB's "before": ${mb(c.reportedBefore)} MB = ${(c.reportedBefore / c.compressedBytes).toFixed(2)} : 1)`)
+          }
         }
       }
     }

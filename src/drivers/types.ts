@@ -66,6 +66,12 @@ export interface QueryRunner {
    * cancelled (nothing of it stored) and that error is thrown.
    */
   copyCsv(table: string, columns: readonly string[], csv: string | Iterable<string>): Promise<void>
+  /**
+   * `COPY (select) TO STDOUT (FORMAT binary)`: the bytes go to `onData` as they arrive (server: one
+   * chunk per row; embedded: one chunk). COPY takes no bound parameters: `select` carries literals.
+   * If `onData` throws, the rest of the stream is drained and the first error rejects the call.
+   */
+  copyOutBinary(select: string, onData: (chunk: Uint8Array) => void): Promise<void>
   /** Runs `fn` in a transaction; inside one, in a savepoint. Rolls back when `fn` throws. `options` only for a new transaction. */
   transaction<T>(fn: (tx: QueryRunner) => Promise<T>, options?: TransactionOptions): Promise<T>
 }

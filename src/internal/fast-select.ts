@@ -1,4 +1,4 @@
-import { getTableColumns, getViewSelectedFields, is, type Column } from 'drizzle-orm'
+import { Column, getTableColumns, getViewSelectedFields, is } from 'drizzle-orm'
 import { PgMaterializedView, type PgTable } from 'drizzle-orm/pg-core'
 import type { QueryRunner } from '../drivers/types.js'
 import { toQuantDbError } from '../errors-map.js'
@@ -14,19 +14,28 @@ import { toQuantDbError } from '../errors-map.js'
 
 interface Built { sql: string; params: unknown[] }
 
-/** Decodes `select()` rows of `source` given as arrays in its column order (drizzle's order). */
+/**
+ * Decodes `select()` rows of `source` given as arrays in its column order (drizzle's order). The
+ * decoder is made once per source: a function whose object literal lists every key, so each row is
+ * built in one shape, with the column's own `mapFromDriverValue` called only where it does something
+ * (text and varchar columns pass their value through). A generic loop that added the keys one by one
+ * and called every column's mapper was most of the fixed cost of a 50-row read (issue 9).
+ */
 export function rowDecoder<T>(source: PgTable | PgMaterializedView): (row: unknown[]) => T {
   const fields = is(source, PgMaterializedView) ? getViewSelectedFields(source) : getTableColumns(source as PgTable)
   const columns = Object.entries(fields) as [string, Column][]
-  return (row) => {
-    const out: Record<string, unknown> = {}
-    for (let i = 0; i < columns.length; i++) {
-      const [key, column] = columns[i]!
-      const v = row[i]
-      out[key] = v === null || v === undefined ? null : column.mapFromDriverValue(v)
-    }
-    return out as T
-  }
+  const mappers = columns.map(([, column]) => {
+    const map = column.mapFromDriverValue
+    return map === Column.prototype.mapFromDriverValue ? undefined : (v: unknown) => map.call(column, v)
+  })
+  // Keys and positions only come from the schema (never from data); each key is a JSON string literal.
+  const body = columns.map(([key], i) => {
+    const value = `r[${i}]`
+    const mapped = mappers[i] === undefined ? value : `m[${i}](${value})`
+    return `${JSON.stringify(key)}: ${value} === null || ${value} === undefined ? null : ${mapped}`
+  }).join(',\n')
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- built once per table from its column names
+  return new Function('m', `return function decodeRow(r) { return {\n${body}\n} }`)(mappers) as (row: unknown[]) => T
 }
 
 const NOT_CACHEABLE = Symbol('not cacheable')

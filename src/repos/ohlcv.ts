@@ -207,7 +207,7 @@ export class OhlcvRepo {
   /**
    * Many tickers x many days for a backtest, aligned on one calendar (the union of the tickers'
    * dates, or `calendar`): one `Float64Array` per field per ticker, NaN where a ticker has no bar.
-   * Read as per-ticker arrays (`array_agg`), never one object per bar, in groups of 500 tickers.
+   * Read by binary COPY (server: up to 4 groups of tickers at once), decoded into typed arrays: no JS object per bar.
    *
    * @example
    * ```ts

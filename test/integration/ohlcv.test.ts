@@ -259,6 +259,47 @@ forEachTarget('ohlcv', (target, db) => {
     await expect(db().ohlcv.panel({ tickers: ['PA'], region: 'KR', from: '2024-09-08', to: '2024-09-01' })).rejects.toBeInstanceOf(ValidationError)
   })
 
+  it("panel values are exactly the server's numeric::float8, for any ticker text", async () => {
+    // Awkward tickers (the panel's COPY writes them as literals), and values across magnitudes: 4
+    // decimals near 2^53 when scaled (99,999,999,999.9999), negatives, NULLs, a volume of 2^53 - 1.
+    const tickers = ["Q'T\\1", 'Q"T,2']
+    let seed = 7
+    const random = () => ((seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647)
+    const input: OhlcvBarInput[] = []
+    for (let d = 0; d < 40; d++) {
+      const date = new Date(Date.UTC(2023, 0, 2 + d)).toISOString().slice(0, 10)
+      for (const [t, ticker] of tickers.entries()) {
+        const price = Math.round(random() * 10 ** (1 + (d % 8)) * 10_000) / 10_000 + 0.0001
+        input.push(bar(ticker, date, {
+          open: price, close: price, high: d === 3 ? 99_999_999_999.9999 : price * 2, low: price / 2,
+          volume: d === 5 ? 9_007_199_254_740_991 : Math.floor(random() * 1e9),
+          adjustedClose: d % 4 === t ? null : Math.round(price * 3_333) / 10_000,
+          ...(d % 2 === 0 ? { macd: -Math.round(random() * 1e8) / 1e4, rsi: 99.9999 } : {}),
+        }))
+      }
+    }
+    await db().ohlcv.upsert(input)
+    const fields = ['open', 'high', 'close', 'volume', 'adjustedClose', 'macd', 'rsi'] as const
+    const p = await db().ohlcv.panel({ tickers, region: 'KR', from: '2023-01-01', to: '2023-03-31', fields: [...fields] })
+    expect(p.dates).toHaveLength(40)
+    const server = await db().query<Record<string, unknown>>(
+      `SELECT ticker, open::float8 AS open, high::float8 AS high, close::float8 AS close, volume::float8 AS volume,
+         adjusted_close::float8 AS "adjustedClose", macd::float8 AS macd, rsi::float8 AS rsi
+       FROM ohlcv_data WHERE ticker = ANY($1::varchar[]) AND region = 'KR' ORDER BY ticker, date`, [`{"Q'T\\\\1","Q\\"T,2"}`])
+    expect(server).toHaveLength(80)
+    for (const [t, ticker] of tickers.entries()) {
+      const mine = server.filter((r) => r['ticker'] === ticker)
+      for (const f of fields) {
+        expect([...p.fields[f][t]!]).toEqual(mine.map((r) => (r[f] === null ? Number.NaN : Number(r[f]))))
+      }
+    }
+    expect(p.fields.high[0]![3]).toBe(99_999_999_999.9999)
+    expect(p.fields.volume[1]![5]).toBe(9_007_199_254_740_991)
+    // A timeframe with quotes is a value like any other: no bars, no error.
+    const none = await db().ohlcv.panel({ tickers, region: 'KR', from: '2023-01-01', to: '2023-03-31', timeframe: "x'\\" })
+    expect(none.dates).toEqual([])
+  })
+
   it('dailySummary reads the aggregate after a refresh', async () => {
     await db().ohlcv.upsert([
       { ...bar('S1', '2024-10-01', { close: 100, volume: 10, high: 200 }), region: 'VN' },

@@ -30,6 +30,7 @@ function fakeServer(state: { installed: string | null; available: boolean; prelo
     queryArrays: async () => [],
     exec: async () => {},
     copyCsv: async () => {},
+    copyOutBinary: async () => {},
     transaction: async () => { throw new Error('detection must not open a transaction') },
   }
 }

@@ -91,6 +91,19 @@ class EmbeddedRunner implements QueryRunner {
     }
   }
 
+  async copyOutBinary(select: string, onData: (chunk: Uint8Array) => void): Promise<void> {
+    let blob: Blob | undefined
+    try {
+      // PGlite has no COPY stream: COPY TO '/dev/blob' hands back the whole output as one Blob.
+      const result = await this.client.query(`COPY (${select}) TO '/dev/blob' (FORMAT binary)`, [], {}) as { blob?: Blob }
+      blob = result.blob
+    } catch (error) {
+      throw toQuantDbError(error)
+    }
+    if (blob === undefined) throw new QuantDbError('query', 'COPY TO /dev/blob returned no data')
+    onData(new Uint8Array(await blob.arrayBuffer()))
+  }
+
   async transaction<T>(fn: (tx: QueryRunner) => Promise<T>, options?: TransactionOptions): Promise<T> {
     if (this.inTransaction) return savepoint(this, fn)
     const root = this.client as unknown as { transaction<R>(f: (tx: PgliteTx) => Promise<R>): Promise<R> }

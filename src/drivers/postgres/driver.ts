@@ -161,6 +161,28 @@ async function copyInto(sql: Sql, table: string, columns: readonly string[], csv
   }
 }
 
+/**
+ * `COPY (select) TO STDOUT (FORMAT binary)` through postgres.js's readable stream. An error of
+ * `onData` does not stop the stream (a destroyed stream would pause the socket for good): the rest
+ * is drained unread and the error rejects once the server has finished.
+ */
+async function copyOut(sql: Sql, select: string, onData: (chunk: Uint8Array) => void): Promise<void> {
+  const stream = await sql.unsafe(`COPY (${select}) TO STDOUT (FORMAT binary)`).readable()
+  await new Promise<void>((resolve, reject) => {
+    let failure: { error: unknown } | undefined
+    stream.on('data', (chunk: Uint8Array) => {
+      if (failure !== undefined) return
+      try {
+        onData(chunk)
+      } catch (error) {
+        failure = { error }
+      }
+    })
+    stream.on('error', reject)
+    stream.on('end', () => (failure === undefined ? resolve() : reject(failure.error)))
+  })
+}
+
 let savepointSeq = 0
 
 class PostgresRunner implements QueryRunner, SessionRunner {
@@ -210,6 +232,10 @@ class PostgresRunner implements QueryRunner, SessionRunner {
     if (this.tx) return this.run((sql) => copyInto(sql, table, columns, csv))
     // Outside a transaction: on a connection of its own (see Transaction.alone), committed by itself.
     return Transaction.alone(this.core.pool, this.core.watch, this.core.server, (sql, options) => copyInto(sql as Sql, table, columns, csv, options))
+  }
+
+  copyOutBinary(select: string, onData: (chunk: Uint8Array) => void): Promise<void> {
+    return this.run((sql) => copyOut(sql, select, onData))
   }
 
   async transaction<T>(fn: (tx: PostgresRunner) => Promise<T>, options?: TransactionOptions): Promise<T> {

@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { isoDate, regionCode, tickerCode } from '../../validation/rules.js'
 import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
-import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
+import { dayToIso, isoToDay } from '../../internal/sql-arrays.js'
+import { PanelRows, panelCopySelect } from './panel-copy.js'
 import { name } from '../../validation/text.js'
 import type { OhlcvRow } from '../../schema/index.js'
 import { BAR } from './columns.js'
@@ -54,6 +55,9 @@ export interface Panel<F extends PanelField = 'close'> {
 
 // Tickers per query: bounds the size of one result while keeping round trips few.
 const TICKERS_PER_QUERY = 500
+// COPYs in flight at once on a server pool, and the fewest tickers worth a COPY of their own.
+const PARALLEL_COPIES = 4
+const MIN_TICKERS_PER_COPY = 25
 
 function optionsSchema(regions: ReadonlySet<string>) {
   return z.object({
@@ -68,38 +72,36 @@ function optionsSchema(regions: ReadonlySet<string>) {
 }
 
 /**
- * Reads a panel: per chunk of tickers one query returns, per ticker, `array_agg` of its dates and of
- * each field (as float8), so no JS object is built per bar; the arrays are then placed on the calendar.
+ * Reads a panel: per group of tickers one `COPY … TO STDOUT (FORMAT binary)` of their bars (see
+ * panel-copy.ts), decoded into typed arrays without a JS object or string per bar, then placed on
+ * the calendar.
  * @internal
  */
 export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext, options: PanelOptions<F>): Promise<Panel<F>> {
-  // The validated copy is what runs: field names go into the SQL text, so a getter on the caller's
+  // The validated copy is what runs: values go into the SQL text, so a getter on the caller's
   // object must not be read a second time after the check.
   const o = checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
   const tickers = [...new Set(o.tickers)]
   const fields = (o.fields ?? ['close']) as readonly PanelField[] as readonly F[]
+  const columns = fields.map((f) => PANEL_COLUMNS[f])
   const timeframe = o.timeframe ?? 'daily'
   const firstDay = isoToDay(o.from)
   const span = isoToDay(o.to) - firstDay + 1
 
-  // Each ticker's days and values, kept compact until the calendar is known.
-  const days = new Map<string, Int32Array>()
-  const values = new Map<string, Float64Array[]>()
-  const aggregates = fields.map((f) => `array_agg(${PANEL_COLUMNS[f]}::float8 ORDER BY date)`).join(', ')
-  for (let i = 0; i < tickers.length; i += TICKERS_PER_QUERY) {
-    const chunk = tickers.slice(i, i + TICKERS_PER_QUERY)
-    const rows = await ctx.runner.queryArrays(
-      `SELECT ticker, array_agg(${epochDay('date')} ORDER BY date), ${aggregates}
-       FROM ohlcv_data
-       WHERE ticker = ANY($1::varchar[]) AND region = $2 AND timeframe = $3 AND date >= $4::date AND date <= $5::date
-       GROUP BY ticker`,
-      [arrayLiteral(chunk), o.region, timeframe, o.from, o.to],
-    )
-    for (const row of rows) {
-      days.set(String(row[0]), toInt32(row[1]))
-      values.set(String(row[0]), fields.map((_, k) => toFloat64(row[k + 2])))
-    }
+  // Weekdays of the span per ticker: room for a daily panel without growing.
+  const bars = new PanelRows(tickers, columns, tickers.length * Math.ceil((span * 5) / 7 + 1))
+  // On a server pool the groups run side by side, each COPY on its own connection (the server's
+  // scan, not the wire, is most of a panel's time); embedded and inside a transaction, one by one.
+  const parallel = ctx.runner.kind === 'postgres' && !ctx.runner.inTransaction ? PARALLEL_COPIES : 1
+  const perQuery = Math.min(TICKERS_PER_QUERY, Math.max(MIN_TICKERS_PER_COPY, Math.ceil(tickers.length / parallel)))
+  const groups: string[][] = []
+  for (let i = 0; i < tickers.length; i += perQuery) groups.push(tickers.slice(i, i + perQuery))
+  const readGroup = async (group: string[]): Promise<void> => {
+    const reader = bars.reader()
+    await ctx.runner.copyOutBinary(panelCopySelect(group, { region: o.region, from: o.from, to: o.to, timeframe, columns }), (data) => reader.push(data))
+    reader.finish()
   }
+  for (let i = 0; i < groups.length; i += parallel) await Promise.all(groups.slice(i, i + parallel).map(readGroup))
 
   // slot[day - firstDay] = index of that day in the calendar, or -1.
   const slot = new Int32Array(span).fill(-1)
@@ -112,7 +114,7 @@ export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext
     })
   } else {
     const seen = new Uint8Array(span)
-    for (const list of days.values()) for (const d of list) seen[d - firstDay] = 1
+    for (let r = 0; r < bars.count; r++) seen[(bars.day[r] as number) - firstDay] = 1
     dates = []
     for (let at = 0; at < span; at++) if (seen[at]) slot[at] = dates.push(dayToIso(firstDay + at)) - 1
   }
@@ -122,15 +124,12 @@ export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext
   const perTicker = {} as Record<F, Float64Array[]>
   fields.forEach((field, k) => {
     const buffer = new Float64Array(tickers.length * n).fill(Number.NaN)
-    tickers.forEach((ticker, t) => {
-      const list = days.get(ticker)
-      const series = values.get(ticker)?.[k]
-      if (!list || !series) return
-      for (let j = 0; j < list.length; j++) {
-        const at = slot[(list[j] as number) - firstDay] as number
-        if (at >= 0) buffer[t * n + at] = series[j] as number
-      }
-    })
+    const values = bars.values[k] as Float64Array
+    for (let r = 0; r < bars.count; r++) {
+      const at = slot[(bars.day[r] as number) - firstDay] as number
+      const t = bars.ticker[r] as number
+      if (at >= 0 && t >= 0) buffer[t * n + at] = values[r] as number
+    }
     matrix[field] = buffer
     perTicker[field] = tickers.map((_, t) => buffer.subarray(t * n, (t + 1) * n))
   })
