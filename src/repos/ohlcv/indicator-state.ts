@@ -24,10 +24,15 @@ export interface Checkpoint {
 
 /**
  * A hash of the row `o` as the indicators see it (date, the prices they use, the twelve stored
- * values): its XOR over a ticker's rows through a day is the fingerprint of a checkpoint.
- * `hash_record_extended` hashes the values themselves (NULL included), not their text.
+ * values): its XOR over a ticker's rows through a day is the fingerprint of a checkpoint. Each value
+ * is hashed by `hash_numeric_extended` (its digits, not its text) seeded with its day and column, so
+ * a value moved to another day or column changes the hash too; NULL counts as the seed itself.
+ * Measured on compressed chunks: about half the time of `hash_record_extended` of the same row.
  */
-export const ROW_HASH = `hash_record_extended(ROW(o.date, o.high, o.low, o.close, ${INDICATOR_COLUMNS.map((c) => `o."${c}"`).join(', ')}), 0)`
+export const ROW_HASH = `(${['high', 'low', 'close', ...INDICATOR_COLUMNS].map((c, i) => {
+  const seed = `((o.date - DATE '1970-01-01')::int8 * 16 + ${i})`
+  return `coalesce(hash_numeric_extended(o."${c}", ${seed}), ${seed})`
+}).join(' # ')})`
 
 /** float8 text that reads back as the very same double (-0 and NaN included). */
 function floatText(v: number): string {
@@ -96,9 +101,12 @@ export async function replaceCheckpoints(tx: QueryRunner, kept: readonly NewChec
     ticker: k.ticker, after: Number.isFinite(k.after) ? dayToIso(k.after) : '-infinity', base: k.baseFingerprint,
     first: dayToIso(k.checkpoints[0]!.day), last: dayToIso(k.checkpoints[k.checkpoints.length - 1]!.day),
   }))
+  // A literal lower bound when every ticker continues from a day (see readSeries): chunk exclusion.
+  const earliest = Math.min(...kept.map((k) => k.after))
+  const bound = Number.isFinite(earliest) ? `AND o.date > DATE '${dayToIso(earliest)}'` : ''
   const prints = await tx.queryArrays(`WITH k AS (SELECT * FROM json_to_recordset($1::json) AS k(ticker text, after date, base bigint, first date, last date)),
     f AS (SELECT k.ticker, bit_xor(${ROW_HASH}) FILTER (WHERE o.date <= k.first) AS first, bit_xor(${ROW_HASH}) AS last
-      FROM k JOIN ohlcv_data o ON o.ticker = k.ticker AND o.region = $2 AND o.timeframe = $3 AND o.date > k.after AND o.date <= k.last
+      FROM k JOIN ohlcv_data o ON o.ticker = k.ticker AND o.region = $2 AND o.timeframe = $3 AND o.date > k.after AND o.date <= k.last ${bound}
       GROUP BY k.ticker)
     SELECT k.ticker, (k.base # coalesce(f.first, 0))::text, (k.base # coalesce(f.last, 0))::text FROM k LEFT JOIN f ON f.ticker = k.ticker`,
   [JSON.stringify(keys), region, timeframe])

@@ -87,15 +87,29 @@ export async function readWindowed(runner: QueryRunner, group: readonly string[]
  * Per ticker, its bars on or after its `after` day ('-infinity': the whole history) with their stored
  * indicators; with `storedFrom`, the indicators of the bars before that day are not read (NULL): on
  * compressed chunks every column named is decompressed, and these twelve are most of the row.
+ *
+ * When every ticker starts at a day (a daily run from the states), one scan from the earliest of
+ * them, a literal the planner (and TimescaleDB's chunk exclusion) sees, replaces a per-ticker walk:
+ * a bound taken from a parameter array inside a join excludes no chunk and reads every ticker's
+ * whole history.
  */
 export async function readSeries(runner: QueryRunner, starts: readonly { ticker: string; after: number }[], region: string,
   timeframe: string, storedFrom: string | undefined): Promise<unknown[][]> {
   if (starts.length === 0) return []
+  const params: unknown[] = [arrayLiteral(starts.map((s) => s.ticker)), region, timeframe,
+    arrayLiteral(starts.map((s) => (Number.isFinite(s.after) ? dayToIso(s.after) : '-infinity')))]
+  const earliest = Math.min(...starts.map((s) => s.after))
+  if (Number.isFinite(earliest)) {
+    return runner.queryArrays(`SELECT x.ticker, ${aggregates(undefined)}
+      FROM (SELECT o.ticker, o.date, o.high, o.low, o.close, ${INDICATOR_COLUMNS.map((c) => `o."${c}"`).join(', ')}
+        FROM ohlcv_data o JOIN unnest($1::varchar[], $4::date[]) AS c(ticker, after) ON o.ticker = c.ticker AND o.date >= c.after
+        WHERE o.ticker = ANY($1::varchar[]) AND o.region = $2 AND o.timeframe = $3 AND o.date >= DATE '${dayToIso(earliest)}'
+        ORDER BY o.ticker, o.date) x
+      GROUP BY x.ticker`, params)
+  }
   const select = (where: string, stored: boolean) => `SELECT date, high, low, close, ${stored ? STORED : WITHOUT_STORED} FROM ohlcv_data o
     WHERE o.ticker = c.ticker AND o.region = $2 AND o.timeframe = $3 AND o.date >= c.after ${where}`
   const source = storedFrom === undefined ? select('', true) : `${select('AND o.date < $5::date', false)} UNION ALL ${select('AND o.date >= $5::date', true)}`
-  const params: unknown[] = [arrayLiteral(starts.map((s) => s.ticker)), region, timeframe,
-    arrayLiteral(starts.map((s) => (Number.isFinite(s.after) ? dayToIso(s.after) : '-infinity')))]
   if (storedFrom !== undefined) params.push(storedFrom)
   return runner.queryArrays(`SELECT c.ticker, w.* FROM unnest($1::varchar[], $4::date[]) AS c(ticker, after)
     CROSS JOIN LATERAL (SELECT ${aggregates(storedFrom === undefined ? undefined : '$5')}
