@@ -7,8 +7,8 @@ CREATE TABLE "ohlcv_indicator_state" (
 	"high" double precision,
 	"low" double precision,
 	"close" double precision,
-	"recursions" double precision[] NOT NULL,
-	"closes" double precision[] NOT NULL,
+	"recursions" "bytea" NOT NULL,
+	"closes" "bytea" NOT NULL,
 	"fingerprint" bigint,
 	"computed_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "ohlcv_indicator_state_pkey" PRIMARY KEY("ticker","region","timeframe","date")

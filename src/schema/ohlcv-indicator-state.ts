@@ -1,6 +1,9 @@
 import {
-  bigint, date, doublePrecision, integer, pgTable, primaryKey, timestamp, varchar,
+  bigint, customType, date, doublePrecision, integer, pgTable, primaryKey, timestamp, varchar,
 } from 'drizzle-orm/pg-core'
+
+/** Raw bytes (BYTEA): here float64 values, little-endian, exact to the bit (NaN and -0 included). */
+const bytes = customType<{ data: Uint8Array }>({ dataType: () => 'bytea' })
 
 /**
  * Where the indicators of one ticker's series stood after one of its bars (not in the spec; see
@@ -24,10 +27,10 @@ export const ohlcvIndicatorState = pgTable(
     high: doublePrecision('high'),
     low: doublePrecision('low'),
     close: doublePrecision('close'),
-    /** The six EMA / Wilder recursions, 4 values each (src/indicators/resume.ts). */
-    recursions: doublePrecision('recursions').array().notNull(),
-    /** The last closes (up to 398), oldest first, for the SMA and Bollinger windows. */
-    closes: doublePrecision('closes').array().notNull(),
+    /** The six EMA / Wilder recursions, 4 float64 each (src/indicators/resume.ts). */
+    recursions: bytes('recursions').notNull(),
+    /** The last closes (up to 398 float64), oldest first, for the SMA and Bollinger windows. */
+    closes: bytes('closes').notNull(),
     /**
      * XOR of a hash of every stored row (date, prices, indicators) through `date` when the state was
      * written: a full run that finds the same value skips the ticker's history. NULL: unknown.

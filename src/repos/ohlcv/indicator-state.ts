@@ -1,6 +1,6 @@
 import type { QueryRunner } from '../../drivers/types.js'
 import { stateOf, recursionsOf, type IndicatorState } from '../../indicators/resume.js'
-import { arrayLiteral, dayToIso, toFloat64 } from '../../internal/sql-arrays.js'
+import { arrayLiteral, dayToIso } from '../../internal/sql-arrays.js'
 import { INDICATOR_COLUMNS } from './csv.js'
 
 // The rows of `ohlcv_indicator_state` (src/schema/ohlcv-indicator-state.ts): where a ticker's
@@ -38,7 +38,22 @@ export const ROW_HASH = `(${['high', 'low', 'close', ...INDICATOR_COLUMNS].map((
 function floatText(v: number): string {
   return Object.is(v, -0) ? '-0' : String(v)
 }
-const floatArray = (values: ArrayLike<number>) => `{${Array.from(values, floatText).join(',')}}`
+
+/** Doubles as BYTEA hex input (`\\x…`, little-endian float64): exact to the bit, no decimal formatting. */
+function bytesHex(values: ArrayLike<number>): string {
+  const view = new DataView(new ArrayBuffer(values.length * 8))
+  for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i] as number, true)
+  return `\\x${Buffer.from(view.buffer).toString('hex')}`
+}
+
+/** The doubles of `bytesHex`, read back as `encode(column, 'hex')`. */
+function hexDoubles(hex: unknown): Float64Array {
+  const bytes = Buffer.from(String(hex), 'hex')
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const out = new Float64Array(bytes.byteLength / 8)
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(i * 8, true)
+  return out
+}
 
 /**
  * The latest checkpoint of each ticker, before `before` (epoch days) when given: the state a run that
@@ -47,7 +62,7 @@ const floatArray = (values: ArrayLike<number>) => `{${Array.from(values, floatTe
 export async function readCheckpoints(tx: QueryRunner, tickers: readonly string[], region: string, timeframe: string,
   before: number | undefined): Promise<Map<string, Checkpoint>> {
   const rows = await tx.queryArrays(`SELECT DISTINCT ON (ticker) ticker, date - DATE '1970-01-01', bars, high, low, close,
-      recursions, closes, fingerprint::text
+      encode(recursions, 'hex'), encode(closes, 'hex'), fingerprint::text
     FROM ohlcv_indicator_state WHERE ticker = ANY($1::varchar[]) AND region = $2 AND timeframe = $3
       ${before === undefined ? '' : `AND date < $4::date`}
     ORDER BY ticker, date DESC`,
@@ -57,7 +72,7 @@ export async function readCheckpoints(tx: QueryRunner, tickers: readonly string[
     const ticker = String(r[0])
     out.set(ticker, {
       ticker, day: Number(r[1]),
-      state: stateOf(Number(r[2]), toFloat64(r[7]), toFloat64(r[6])),
+      state: stateOf(Number(r[2]), hexDoubles(r[7]), hexDoubles(r[6])),
       high: r[3] === null ? Number.NaN : Number(r[3]), low: r[4] === null ? Number.NaN : Number(r[4]), close: r[5] === null ? Number.NaN : Number(r[5]),
       fingerprint: r[8] === null ? null : String(r[8]),
     })
@@ -87,7 +102,7 @@ export interface NewCheckpoints {
   after: number
   /** The base checkpoint's fingerprint: 0 when computed from the first bar, null when unknown. */
   baseFingerprint: string | null
-  checkpoints: Omit<Checkpoint, 'fingerprint' | 'ticker'>[]
+  checkpoints: (Omit<Checkpoint, 'fingerprint' | 'ticker'> & { stored?: boolean })[]
 }
 
 /**
@@ -111,19 +126,23 @@ export async function replaceCheckpoints(tx: QueryRunner, kept: readonly NewChec
     SELECT k.ticker, (k.base # coalesce(f.first, 0))::text, (k.base # coalesce(f.last, 0))::text FROM k LEFT JOIN f ON f.ticker = k.ticker`,
   [JSON.stringify(keys), region, timeframe])
   const fingerprints = new Map(prints.map((r) => [String(r[0]), [r[1], r[2]] as (string | null)[]]))
-  const rows = kept.flatMap((k) => k.checkpoints.map((c, i) => {
+  const rows = kept.flatMap((k) => k.checkpoints.flatMap((c, i) => {
+    if (c.stored) return [] // the base, kept as it is
     const print = fingerprints.get(k.ticker)?.[i === k.checkpoints.length - 1 ? 1 : 0] ?? null
-    return {
+    return [{
       ticker: k.ticker, date: dayToIso(c.day), bars: c.state.bars, high: floatText(c.high), low: floatText(c.low), close: floatText(c.close),
-      recursions: floatArray(recursionsOf(c.state)), closes: floatArray(c.state.closes), fingerprint: print,
-    }
+      recursions: bytesHex(recursionsOf(c.state)), closes: bytesHex(c.state.closes), fingerprint: print,
+    }]
   }))
-  await tx.query(`DELETE FROM ohlcv_indicator_state WHERE ticker = ANY($1::varchar[]) AND region = $2 AND timeframe = $3`,
-    [arrayLiteral(kept.map((k) => k.ticker)), region, timeframe])
+  // Every other checkpoint of these tickers goes (older ones, and newer ones a run from an earlier day replaces).
+  const keep = kept.map((k) => k.checkpoints.find((c) => c.stored))
+  await tx.query(`DELETE FROM ohlcv_indicator_state s USING unnest($1::varchar[], $4::date[]) AS k(ticker, keep)
+    WHERE s.ticker = k.ticker AND s.region = $2 AND s.timeframe = $3 AND s.date IS DISTINCT FROM k.keep`,
+  [arrayLiteral(kept.map((k) => k.ticker)), region, timeframe, arrayLiteral(keep.map((c) => (c ? dayToIso(c.day) : null)))])
   await tx.query(`INSERT INTO ohlcv_indicator_state (ticker, region, timeframe, date, bars, high, low, close, recursions, closes, fingerprint)
     SELECT r.ticker, $2, $3, r.date, r.bars, nullif(r.high, 'NaN'), nullif(r.low, 'NaN'), nullif(r.close, 'NaN'), r.recursions, r.closes, r.fingerprint
     FROM json_to_recordset($1::json) AS r(ticker text, date date, bars int, high float8, low float8, close float8,
-      recursions float8[], closes float8[], fingerprint bigint)`, [JSON.stringify(rows), region, timeframe])
+      recursions bytea, closes bytea, fingerprint bigint)`, [JSON.stringify(rows), region, timeframe])
 }
 
 /**

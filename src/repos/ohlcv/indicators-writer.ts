@@ -224,7 +224,8 @@ async function exactGroup(tx: QueryRunner, g: Group): Promise<GroupResult> {
     const checkpointAt = (j: number, state: IndicatorState) => ({
       day: days[j] as number, state, high: toFloat64(row[2])[j] as number, low: toFloat64(row[3])[j] as number, close: toFloat64(row[4])[j] as number,
     })
-    const checkpoints = [first ? checkpointAt(n - 2, first.state) : base, checkpointAt(n - 1, last.state)].filter((c) => c !== undefined)
+    const checkpoints = [first ? checkpointAt(n - 2, first.state) : base && { ...base, stored: true }, checkpointAt(n - 1, last.state)]
+      .filter((c) => c !== undefined)
     // The fingerprint is known when every row after the base was compared and is now right.
     const comparedAll = base !== undefined || stored[0]!.length === n
     kept.push({
