@@ -32,7 +32,7 @@ forEachTarget('ohlcv indicators, incremental runs', (target, db) => {
 
   it('daily runs over several days store exactly what one full run over the whole history stores', async () => {
     await db().ohlcv.upsert(market.bars.filter((b) => b.date <= days[LOADED - 1]!))
-    if (target.timescale) expect(await db().ops.compress('ohlcv_data', '90 days')).toBeGreaterThan(0)
+    if (target.timescale) expect(await db().ops.compress('ohlcv_data', { olderThan: '90 days' })).toBeGreaterThan(0)
     await db().ohlcv.recomputeIndicators({ region: 'KR' })
     // Each run keeps the state after the last two bars of each ticker.
     const kept = await states()

@@ -1,7 +1,7 @@
 import type { QueryRunner } from '../../drivers/types.js'
 import { stateOf, recursionsOf, type IndicatorState } from '../../indicators/resume.js'
 import { arrayLiteral, dayToIso } from '../../internal/sql-arrays.js'
-import { INDICATOR_COLUMNS } from './csv.js'
+import { INDICATOR_COLUMNS } from './columns.js'
 
 // The rows of `ohlcv_indicator_state` (src/schema/ohlcv-indicator-state.ts): where a ticker's
 // indicators stood after one of its last two computed bars, and a fingerprint of the stored rows up

@@ -1,6 +1,7 @@
 import type { QueryRunner } from '../../drivers/types.js'
 import { arrayLiteral, dayToIso, epochDay, isoToDay } from '../../internal/sql-arrays.js'
-import { INDICATOR_COLUMNS } from './csv.js'
+import { QuantDbError } from '../../errors.js'
+import { INDICATOR_COLUMNS } from './columns.js'
 
 // The reads of recomputeIndicators: per ticker, one row of arrays (days, highs, lows, closes and the
 // twelve stored indicators) in date order.
@@ -21,7 +22,7 @@ export function aggregates(from: string | undefined): string {
 /** Throws unless the days are strictly increasing (see `aggregates`). */
 export function inDateOrder(ticker: string, days: Int32Array): Int32Array {
   for (let i = 1; i < days.length; i++) {
-    if ((days[i] as number) <= (days[i - 1] as number)) throw new Error(`recomputeIndicators: bars of ${ticker} not read in date order`)
+    if ((days[i] as number) <= (days[i - 1] as number)) throw new QuantDbError('query', `recomputeIndicators: bars of ${ticker} not read in date order`)
   }
   return days
 }

@@ -5,7 +5,7 @@ import { INDICATOR_FIELDS } from '../../validation/ohlcv.js'
 import { isoDate, regionCode, tickerCode } from '../../validation/rules.js'
 import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
-import { INDICATOR_COLUMNS } from './csv.js'
+import { BAR, INDICATOR_COLUMNS, KEY_COLUMNS } from './columns.js'
 import { dayToIso, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
 import { resumeIndicators, type IndicatorState } from '../../indicators/resume.js'
 import { readCheckpoints, replaceCheckpoints, unchangedThrough, type NewCheckpoints } from './indicator-state.js'
@@ -102,6 +102,10 @@ function csvLines(key: { ticker: string; region: string; timeframe: string }, da
   return staleBefore
 }
 
+/** The staging table: the key and the twelve indicators, typed as in ohlcv_data (the CSV lines' columns). */
+const STAGED = [...KEY_COLUMNS, ...INDICATOR_COLUMNS]
+const STAGE_COLUMNS = BAR.ddl(STAGED)
+
 /**
  * Writes the lines in date order, one batch at a time: each batch spans few days, so the date bounds
  * of its UPDATE let TimescaleDB (or the planner on a plain table) skip every other chunk, and the
@@ -110,14 +114,13 @@ function csvLines(key: { ticker: string; region: string; timeframe: string }, da
  */
 async function writeIndicators(tx: QueryRunner, ctx: RepoContext, stage: string, lines: StageLine[], batch: number, written: DayRange): Promise<number> {
   lines.sort((a, b) => a.day - b.day)
-  const defs = INDICATOR_COLUMNS.map((c) => `"${c}" numeric(${c === 'rsi' ? '8' : '18'},4)`).join(', ')
-  await prepareWrite(tx, ctx, { name: stage, columns: `ticker varchar(20), region varchar(5), date date, timeframe varchar(10), ${defs}` })
+  await prepareWrite(tx, ctx, { name: stage, columns: STAGE_COLUMNS })
   const stored = INDICATOR_COLUMNS.map((c) => `o."${c}"`).join(', ')
   const fresh = INDICATOR_COLUMNS.map((c) => `s."${c}"`).join(', ')
   let updated = 0
   for (let i = 0; i < lines.length; i += batch) {
     const part = lines.slice(i, i + batch)
-    await tx.copyCsv(stage, ['ticker', 'region', 'date', 'timeframe', ...INDICATOR_COLUMNS], part.map((l) => l.line).join('\n') + '\n')
+    await tx.copyCsv(stage, STAGED, part.map((l) => l.line).join('\n') + '\n')
     await tx.exec(`ANALYZE ${stage}`)
     // Literal bounds (days we computed, not input): known when the statement is planned.
     const first = dayToIso(part[0]!.day)
@@ -263,6 +266,7 @@ const isSerializationFailure = (error: unknown) => (error as { code?: unknown })
  * Recomputes and stores the indicator columns (see `OhlcvRepo.recomputeIndicators`), per group of
  * tickers: without an explicit `warmup`, exactly (see `exactGroup`); with one, from `warmup` bars
  * before `from`.
+ * @internal
  */
 export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOptions): Promise<RecomputeResult> {
   checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
