@@ -14,7 +14,9 @@ import { inDateOrder, readSeries, readWindowed } from './indicators-read.js'
 import { name } from '../../validation/text.js'
 import { acquireStage, refreshSummaryAfterWrite } from './write-session.js'
 
+/** Options of `qdb.ohlcv.recomputeIndicators`. */
 export interface RecomputeOptions {
+  /** The region whose bars are recomputed, e.g. `KR`. */
   region: string
   /** Default: every ticker of the region with bars (on or after `from`, when given). */
   tickers?: readonly string[] | undefined
@@ -35,6 +37,7 @@ export interface RecomputeOptions {
   onProgress?: ((progress: { tickers: number; total: number }) => void) | undefined
 }
 
+/** What `qdb.ohlcv.recomputeIndicators` did. */
 export interface RecomputeResult {
   /** Tickers processed. */
   tickers: number
@@ -56,8 +59,8 @@ function optionsSchema(regions: ReadonlySet<string>) {
     from: isoDate.optional(),
     timeframe: name(10, 1).optional(),
     warmup: z.number().int().min(0).optional(),
-    onProgress: z.unknown().optional(),
-  })
+    onProgress: z.custom<NonNullable<RecomputeOptions['onProgress']>>((f) => typeof f === 'function', { message: 'must be a function' }).optional(),
+  }).strict()
 }
 
 /** What one group of tickers came to. */
@@ -183,11 +186,12 @@ const isSerializationFailure = (error: unknown) => (error as { code?: unknown })
  * @internal
  */
 export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOptions): Promise<RecomputeResult> {
-  checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
-  const { region, from } = options
-  const timeframe = options.timeframe ?? 'daily'
-  const tickers = options.tickers
-    ? [...new Set(options.tickers)]
+  // The validated copy is what runs: a getter on the caller's object is read once, here.
+  const o = checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
+  const { region, from } = o
+  const timeframe = o.timeframe ?? 'daily'
+  const tickers = o.tickers
+    ? [...new Set(o.tickers)]
     : (await ctx.runner.query<{ ticker: string }>(
         `SELECT DISTINCT ticker FROM ohlcv_data WHERE region = $1 AND timeframe = $2 ${from ? 'AND date >= $3::date' : ''} ORDER BY ticker`,
         from ? [region, timeframe, from] : [region, timeframe],
@@ -200,7 +204,7 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
     for (let i = 0; i < tickers.length; i += TICKERS_PER_READ) {
       const g: Group = { ctx, tickers: tickers.slice(i, i + TICKERS_PER_READ), region, timeframe, from, stage: stage.name, written }
       let done: GroupResult | undefined
-      if (options.warmup !== undefined && from !== undefined) done = await warmupGroup(ctx, g, options.warmup)
+      if (o.warmup !== undefined && from !== undefined) done = await warmupGroup(ctx, g, o.warmup)
       // Inside a caller's transaction: a savepoint, at the caller's isolation level.
       else if (ctx.runner.inTransaction) done = await ctx.runner.transaction((tx) => exactGroup(tx, g))
       else {
@@ -215,7 +219,7 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
       result.bars += done.bars
       result.updated += done.updated
       result.tickers += g.tickers.length
-      options.onProgress?.({ tickers: result.tickers, total: tickers.length })
+      o.onProgress?.({ tickers: result.tickers, total: tickers.length })
     }
   } finally {
     stage.release()
