@@ -17,6 +17,7 @@ import { createQuantDb } from '../src/index.js'
 import { syntheticBars, syntheticTickers } from '../src/synthetic/index.js'
 import { arg, emitResult, fmt, median, printVersus, timeInterleaved, weekdaysEndingYesterday, type VersusRow } from './_shared.js'
 import { panelCopySelect } from '../src/repos/ohlcv/panel-copy.js'
+import { recomputeCases } from './_recompute-cases.js'
 import { build, builtFigures, HAND_DB, MAIN_DB, rawCopy, trueCompression, urlOf, type BuildSpec } from './_spec-build.js'
 
 const ADMIN = arg('url', process.env['QUANTDB_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5471/postgres')
@@ -32,6 +33,9 @@ const READS_ONLY = process.argv.includes('--reads-only')
 const INGEST_ONLY = process.argv.includes('--ingest-only')
 // --panel-only: ohlcv.panel alone (its wire format and decoding).
 const PANEL_ONLY = process.argv.includes('--panel-only')
+// --recompute-only: the recomputeIndicators cases alone (bench/_recompute-cases.ts).
+const RECOMPUTE_ONLY = process.argv.includes('--recompute-only')
+const RECOMPUTE_REPS = Number(arg('recompute-reps', '3'))
 const calendar = weekdaysEndingYesterday(DAYS)
 const spec: BuildSpec = {
   tickers: TICKERS, days: DAYS, start: calendar[0]!, seed: SEED, factorDays: calendar.slice(-20), positions: 100,
@@ -105,19 +109,22 @@ try {
       label: `portfolio.positions (${spec.positions})`,
     },
   }
-  for (const [name, r] of INGEST_ONLY || PANEL_ONLY ? [] : Object.entries(reads)) {
+  for (const [name, r] of INGEST_ONLY || PANEL_ONLY || RECOMPUTE_ONLY ? [] : Object.entries(reads)) {
     const [a, b] = [await r.lib(), await r.hand()]
     if (a.length !== b.length) throw new Error(`${name}: library ${a.length} rows, by hand ${b.length}`)
     if (a.length === 0) console.warn(`${name}: no rows (a small market?)`)
   }
   // Each read against its own hand-written twin, pair by pair: a large read (range) leaves garbage
   // that the next call in a shared loop pays for, whichever it is (measured: 1 ms calls became 3-15 ms).
-  for (const r of INGEST_ONLY || PANEL_ONLY ? [] : Object.values(reads)) {
+  for (const r of INGEST_ONLY || PANEL_ONLY || RECOMPUTE_ONLY ? [] : Object.values(reads)) {
     const t = await timeInterleaved(REPS, { lib: r.lib, hand: r.hand })
     rows.push({ case: r.label, library: t['lib']!, byHand: t['hand']! })
   }
 
-  if (!READS_ONLY) {
+  if (RECOMPUTE_ONLY) {
+    const lastDay = [...syntheticBars({ seed: SEED, tickers: TICKERS, days: DAYS, regions: ['KR'], start: spec.start, batchSize: TICKERS })].at(-1)!
+    notes.push(...(await recomputeCases(lib, hand, lastDay, figures.recomputeFullMs, RECOMPUTE_REPS)).notes)
+  } else if (!READS_ONLY) {
     // ---- panel: 500 tickers x the whole history, 2 fields, vs one row per bar grouped in JS
     const panelTickers = tickers.slice(0, 500)
     const panelLib = () => lib.ohlcv.panel({ tickers: panelTickers, region: 'KR', from: first, to: last, fields: ['adjustedClose', 'volume'] })
@@ -233,15 +240,7 @@ try {
 
       if (!INGEST_ONLY) {
         // ---- recomputeIndicators: the daily incremental run (the day just written) and a no-op full re-run
-        let t0 = performance.now()
-        const inc = await lib.ohlcv.recomputeIndicators({ region: 'KR', from: last })
-        const incMs = performance.now() - t0
-        t0 = performance.now()
-        const noop = await lib.ohlcv.recomputeIndicators({ region: 'KR' })
-        const noopMs = performance.now() - t0
-        notes.push(`recomputeIndicators: full run (build) ${fmt(figures.recomputeFullMs)} ms; daily incremental ${fmt(incMs)} ms ` +
-          `(${inc.updated} bars written); no-op full re-run ${fmt(noopMs)} ms (${noop.updated} written) = ` +
-          `${((noopMs / figures.recomputeFullMs) * 100).toFixed(0)} % of a full run`)
+        notes.push(...(await recomputeCases(lib, hand, lastDay, figures.recomputeFullMs, RECOMPUTE_REPS)).notes)
 
         // ---- compression, as the library reports it and measured by hand
         const stats = (await lib.ops.compressionStats()).find((s) => s.hypertable === 'ohlcv_data')

@@ -41,11 +41,18 @@ export function bollinger(close: ArrayLike<number>, period = 20, k = 2): Bolling
   assertPeriod('period', period)
   if (!Number.isFinite(k) || k < 0) throw invalidArgument('k', `must be a finite number >= 0, got ${String(k)}`)
 
-  const middle = sma(close, period)
+  return bands(close, sma(close, period), period, k, period - 1)
+}
+
+/**
+ * The bands around `middle` (the `period`-SMA of `close`) from index `start` on (NaN before).
+ * @internal
+ */
+export function bands(close: ArrayLike<number>, middle: Float64Array, period: number, k: number, start: number): BollingerResult {
   const n = close.length
   const upper = nanArray(n)
   const lower = nanArray(n)
-  for (let i = period - 1; i < n; i++) {
+  for (let i = Math.max(start, period - 1); i < n; i++) {
     const mean = middle[i] as number
     if (Number.isNaN(mean)) continue // the window holds a missing value
     let deviations = 0

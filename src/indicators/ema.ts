@@ -46,13 +46,41 @@ export function rma(values: ArrayLike<number>, period: number): Float64Array {
   return smooth(values, period, 1 / period)
 }
 
+/**
+ * Where an EMA / Wilder average stands after some values: enough to continue it on later values with
+ * the very same floating-point operations as one pass over the whole series (see `resume.ts`).
+ * @internal
+ */
+export interface SmoothState {
+  /** The current average; NaN until seeded. */
+  average: number
+  /** Real values collected towards the seed; `period` once the average runs. */
+  seeded: number
+  /** The seed's compensated sum (its two parts) while `seeded < period`. */
+  seedSum: number
+  seedCompensation: number
+}
+
+/** The state before the first value. @internal */
+export function freshSmooth(): SmoothState {
+  return { average: Number.NaN, seeded: 0, seedSum: 0, seedCompensation: 0 }
+}
+
 /** The recursion shared by {@link ema} and {@link rma}; `period` only sizes the SMA seed. */
 function smooth(values: ArrayLike<number>, period: number, alpha: number): Float64Array {
+  return smoothFrom(values, period, alpha, freshSmooth())
+}
+
+/**
+ * {@link smooth} continued from `state` (updated in place to where the average stands after `values`).
+ * @internal
+ */
+export function smoothFrom(values: ArrayLike<number>, period: number, alpha: number, state: SmoothState): Float64Array {
   const n = values.length
   const out = nanArray(n)
-  const seed = new CompensatedSum()
-  let seeded = 0 // real values collected towards the seed; `period` once the average runs
-  let average = Number.NaN
+  const seed = new CompensatedSum(state.seedSum, state.seedCompensation)
+  let seeded = state.seeded
+  let average = state.average
 
   for (let i = 0; i < n; i++) {
     const value = values[i]
@@ -74,5 +102,9 @@ function smooth(values: ArrayLike<number>, period: number, alpha: number): Float
     }
     out[i] = average
   }
+  state.average = average
+  state.seeded = seeded
+  state.seedSum = seed.parts[0]
+  state.seedCompensation = seed.parts[1]
   return out
 }

@@ -49,8 +49,8 @@ export function isObservation(value: number | undefined): value is number {
  * carries the lost low-order bits, so the sum stays within a few ulps of the exact one.
  */
 export class CompensatedSum {
-  private sum = 0
-  private compensation = 0
+  // Both parts can be given, to continue a sum saved with `parts` (bit for bit).
+  constructor(private sum = 0, private compensation = 0) {}
 
   add(value: number): void {
     const next = this.sum + value
@@ -67,5 +67,10 @@ export class CompensatedSum {
 
   get value(): number {
     return this.sum + this.compensation
+  }
+
+  /** The running sum and its compensation, as the constructor takes them. */
+  get parts(): [number, number] {
+    return [this.sum, this.compensation]
   }
 }

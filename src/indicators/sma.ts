@@ -25,6 +25,17 @@ import { assertPeriod, CompensatedSum, isObservation, nanArray } from './interna
  */
 export function sma(values: ArrayLike<number>, period: number): Float64Array {
   assertPeriod('period', period)
+  return smaAligned(values, period, 0)
+}
+
+/**
+ * {@link sma} of a series whose first value is value number `offset` of a longer one: the window sum
+ * is re-summed where one pass over the whole series re-sums it, so from the first re-summation of a
+ * full window on (at index 2 · period − 2 at the latest) the results are bit for bit those of the
+ * whole series. Before it they are the same averages, possibly a few ulps apart.
+ * @internal
+ */
+export function smaAligned(values: ArrayLike<number>, period: number, offset: number): Float64Array {
   const n = values.length
   const out = nanArray(n)
   const sum = new CompensatedSum()
@@ -45,7 +56,7 @@ export function sma(values: ArrayLike<number>, period: number): Float64Array {
     if (i < period - 1) continue
     // Start afresh every `period` outputs: compensation keeps errors tiny, and re-summing bounds
     // them by one window's worth of updates however long the series is (O(1) amortized per value).
-    if ((i + 1) % period === 0) resum(values, i - period + 1, i, sum)
+    if ((offset + i + 1) % period === 0) resum(values, i - period + 1, i, sum)
     if (missing === 0) out[i] = sum.value / period
   }
   return out

@@ -229,8 +229,14 @@ export class OhlcvRepo {
    * `computeIndicators` of src/indicators; values are rounded to the columns' 4 decimals. Bars whose
    * warm-up is not complete (e.g. the first 199 for ma200, the first 14 for rsi) get NULL.
    *
-   * With `from`, the `warmup` bars (default 500) before it are read too, and only bars on or after
-   * `from` are written. Bars whose stored values are already right are not rewritten.
+   * With `from`, only bars on or after `from` are written, with the values of a computation over the
+   * whole history (exactly): each ticker continues from where its indicators stood after its last bar
+   * before `from`, as the previous run kept it in `ohlcv_indicator_state`, so a daily run reads one new
+   * bar per ticker; without such a state (first run, or `ohlcv.upsert` rewrote bars at or before it)
+   * from its first bar. Without `from`, each state is checked against a fingerprint of the stored rows
+   * first, and only tickers whose rows changed since are read. Bars whose stored values are already
+   * right are not rewritten. Rows changed by raw SQL are not seen by a run with `from`: run one
+   * without it. An explicit `warmup` reads that many bars before `from` instead (the former method).
    *
    * @example
    * ```ts

@@ -260,6 +260,8 @@ export class TickerRepo {
         trades: await count('trades'), portfolio: await count('portfolio'), tickers: await count('tickers'),
       }
       if (tables.tickers === 0) throw new NotFoundError('tickers', { ticker, region })
+      // Not a table of the spec (no count): where recomputeIndicators left the ticker's indicators.
+      await tx.query('DELETE FROM ohlcv_indicator_state WHERE ticker = $1 AND region = $2', [ticker, region])
       return { deleted: Object.values(tables).reduce((a, b) => a + b, 0), tables }
     })
   }

@@ -1,5 +1,6 @@
 export * from './tickers.js'
 export * from './ohlcv-data.js'
+export * from './ohlcv-indicator-state.js'
 export * from './factor-scores.js'
 export * from './backtest-results.js'
 export * from './portfolio.js'

@@ -24,7 +24,7 @@ forEachTarget('schema catalog matches the spec', (target, db) => {
 
   it('has every column of the spec with its type, precision, nullability and default', async () => {
     const ours = await catalog.columns(db())
-    expect(ours).toHaveLength(153)
+    expect(ours).toHaveLength(165)
     expect(ours).toEqual(await catalog.columns(spec))
   })
 

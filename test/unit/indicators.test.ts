@@ -2,6 +2,7 @@ import { ValidationError } from '../../src/errors.js'
 import { describe, expect, it } from 'vitest'
 import { ATR, AverageGain, AverageLoss, BollingerBands, EMA, MACD, RSI, SMA } from 'technicalindicators'
 import { atr, bollinger, computeIndicators, ema, macd, rma, rsi, sma, trueRange } from '../../src/indicators/index.js'
+import { CLOSES_KEPT, recursionsOf, resumeIndicators, stateOf } from '../../src/indicators/resume.js'
 
 // ---------------------------------------------------------------------------------------------
 // Test data: seeded series, generated here so that the reference comparison does not depend on
@@ -356,5 +357,56 @@ describe('argument validation', () => {
   it('rejects high/low/close of different lengths', () => {
     expect(() => atr([1, 2], [1], [1, 2])).toThrow(ValidationError)
     expect(() => computeIndicators({ high: [1, 2], low: [1, 2], close: [1] })).toThrow(/must be aligned/)
+  })
+})
+
+describe('resumeIndicators: continuing from a saved state gives the whole-series values bit for bit', () => {
+  const FIELDS = ['ma5', 'ma20', 'ma60', 'ma120', 'ma200', 'rsi', 'macd', 'macdSignal', 'bbUpper', 'bbMiddle', 'bbLower', 'atr'] as const
+  /** Index of the first value that differs in any bit (NaN equal to NaN), or -1. */
+  const firstDifference = (a: Float64Array, b: Float64Array) => {
+    if (a.length !== b.length) return -2
+    for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i
+    return -1
+  }
+  const slice = (s: Ohlc, from: number, to: number) => ({ high: s.high.slice(from, to), low: s.low.slice(from, to), close: s.close.slice(from, to) })
+
+  // KRW-sized prices (large sums: the SMA re-summation matters), with gaps (NaN bars reset the recursions).
+  const withGaps = randomWalk(31, 1_500, 70_000, 0, 0.03)
+  for (const i of [300, 301, 302, 700, 1_100]) withGaps.close[i] = Number.NaN
+  withGaps.high[900] = Number.NaN
+  const cases: [string, Ohlc][] = [...SERIES.map(([name, s]): [string, Ohlc] => [name, slice(s, 0, 2_000)]), ['with missing bars', withGaps]]
+
+  it.each(cases)('%s: one call from the first bar equals computeIndicators', (_name, series) => {
+    const whole = computeIndicators(series)
+    const { set, state } = resumeIndicators(series)
+    expect(FIELDS.map((f) => [f, firstDifference(set[f], whole[f])])).toEqual(FIELDS.map((f) => [f, -1]))
+    expect(state.bars).toBe(series.close.length)
+    expect(state.closes).toHaveLength(CLOSES_KEPT)
+  })
+
+  it.each(cases)('%s: chained over slices (daily bars, odd splits, splits inside the warm-ups) equals computeIndicators', (_name, series) => {
+    const whole = computeIndicators(series)
+    const n = series.close.length
+    // Cuts inside every warm-up (4, 13, 25, 33, 199), around the re-summation points and the gaps, then daily bars.
+    const cuts = [1, 4, 13, 14, 25, 33, 150, 199, 200, 201, 299, 301, 399, 400, 401, 598, 1_000, 1_001]
+    for (let i = 1_300; i < n; i += 37) cuts.push(i)
+    for (let i = n - 20; i < n; i++) cuts.push(i)
+    const bounds = [0, ...[...new Set(cuts)].filter((c) => c < n).sort((a, b) => a - b), n]
+    const parts = FIELDS.map(() => [] as number[])
+    let state: ReturnType<typeof resumeIndicators>['state'] | undefined
+    for (let k = 0; k + 1 < bounds.length; k++) {
+      // Through the float8[] form the database keeps (a state is stored between runs).
+      const saved = state && stateOf(state.bars, Float64Array.from(state.closes), Float64Array.from(recursionsOf(state)))
+      const step = resumeIndicators(slice(series, bounds[k]!, bounds[k + 1]!), saved)
+      FIELDS.forEach((f, j) => parts[j]!.push(...step.set[f]))
+      state = step.state
+    }
+    expect(FIELDS.map((f, j) => [f, firstDifference(Float64Array.from(parts[j]!), whole[f])])).toEqual(FIELDS.map((f) => [f, -1]))
+  })
+
+  it('refuses a state that keeps too few closes to continue the SMAs exactly', () => {
+    const { state } = resumeIndicators(slice(SERIES[0]![1], 0, 500))
+    const cut = stateOf(state.bars, state.closes.slice(10), recursionsOf(state))
+    expect(() => resumeIndicators(slice(SERIES[0]![1], 500, 510), cut)).toThrow(/keeps 388 closes/)
   })
 })

@@ -5,11 +5,14 @@ import { INDICATOR_FIELDS } from '../../validation/ohlcv.js'
 import { isoDate, regionCode, tickerCode } from '../../validation/rules.js'
 import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
-import { BAR, INDICATOR_COLUMNS, KEY_COLUMNS } from './columns.js'
-import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
+import { INDICATOR_COLUMNS } from './columns.js'
+import { csvLines, writeIndicators, type DayRange, type StageLine } from './indicators-write.js'
+import { dayToIso, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
+import { resumeIndicators, type IndicatorState } from '../../indicators/resume.js'
+import { readCheckpoints, replaceCheckpoints, unchangedThrough, type NewCheckpoints } from './indicator-state.js'
+import { inDateOrder, readSeries, readWindowed } from './indicators-read.js'
 import { name } from '../../validation/text.js'
-import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
-import { QuantDbError } from '../../errors.js'
+import { acquireStage, refreshSummaryAfterWrite } from './write-session.js'
 
 /** Options of `qdb.ohlcv.recomputeIndicators`. */
 export interface RecomputeOptions {
@@ -22,9 +25,12 @@ export interface RecomputeOptions {
   /** Default 'daily'. */
   timeframe?: string | undefined
   /**
-   * Bars read before `from` to warm the indicators up (default 500). The recursive ones (EMA, Wilder)
-   * then differ from a whole-history computation by less than 1e-12 of the price, far below the
-   * columns' 4 decimals; 500 also covers the longest window (ma200) plus MACD's 33-bar start.
+   * Bars read before `from` to warm the indicators up, instead of the exact method. By default each
+   * ticker continues from where its indicators stood before `from` (kept by the previous run, see
+   * `ohlcv_indicator_state`), or else from its first bar: the values are those of a whole-history
+   * computation, every bit. With a warm-up, the recursive ones (EMA, Wilder) start again `warmup` bars
+   * back: with 500 they differ from the whole history by less than 1e-12 of the price, which can
+   * still, rarely, move a 4th decimal; 500 also covers the longest window (ma200) plus MACD's start.
    */
   warmup?: number | undefined
   /** Called after each group of tickers is written. */
@@ -57,166 +63,126 @@ function optionsSchema(regions: ReadonlySet<string>) {
   }).strict()
 }
 
-/** A CSV line of the staging table and the day (epoch days) of its bar. */
-interface StageLine { day: number; line: string }
+/** What one group of tickers came to. */
+interface GroupResult { bars: number; updated: number }
 
-/** The days (epoch days) of the rows a recompute changed. */
-interface DayRange { first: number; last: number }
+interface Group {
+  ctx: RepoContext
+  tickers: readonly string[]
+  region: string
+  timeframe: string
+  from: string | undefined
+  stage: string
+  written: DayRange
+}
 
-/**
- * The `(ticker, region, date, timeframe)` CSV lines carrying the 12 indicators, values rounded to 4
- * decimals, for the bars whose stored indicators (`stored`, same order, from `start` on, NaN for NULL) differ from
- * them: a re-run that changes nothing sends nothing. Both sides compare as the double nearest to a
- * 4-decimal number (PostgreSQL's NUMERIC to float8 and JavaScript's Number() of the same decimal text
- * round alike), so equal means the UPDATE would store the very same value.
- */
-function csvLines(ticker: string, region: string, timeframe: string, days: Int32Array, set: IndicatorSet,
-  stored: readonly Float64Array[], start: number, out: StageLine[]): void {
-  const series = INDICATOR_FIELDS.map((f) => set[f])
-  const key = `"${ticker.replaceAll('"', '""')}","${region}"`
-  const texts = new Array<string>(series.length)
-  for (let j = start; j < days.length; j++) {
-    let changed = false
-    for (let k = 0; k < series.length; k++) {
-      const v = series[k]![j] as number
-      // NaN means "warm-up not complete": stored as NULL (an empty unquoted CSV field).
-      const text = Number.isFinite(v) ? v.toFixed(4) : ''
-      texts[k] = text
-      const old = stored[k]![j - start] as number
-      if (text === '' ? !Number.isNaN(old) : Number(text) !== old) changed = true
-    }
-    if (!changed) continue
-    const day = days[j] as number
-    out.push({ day, line: `${key},${dayToIso(day)},"${timeframe.replaceAll('"', '""')}",${texts.join(',')}` })
+const seriesOf = (row: unknown[], from: number, to: number) => ({
+  high: toFloat64(row[2]).subarray(from, to), low: toFloat64(row[3]).subarray(from, to), close: toFloat64(row[4]).subarray(from, to),
+})
+const storedOf = (row: unknown[]) => INDICATOR_COLUMNS.map((_, k) => toFloat64(row[5 + k]))
+
+/** Two indicator sets one after the other. */
+function joined(a: IndicatorSet, b: IndicatorSet): IndicatorSet {
+  const out = {} as Record<keyof IndicatorSet, Float64Array>
+  for (const f of INDICATOR_FIELDS) {
+    const both = new Float64Array(a[f].length + b[f].length)
+    both.set(a[f])
+    both.set(b[f], a[f].length)
+    out[f] = both
   }
-}
-
-/** The staging table: the key and the twelve indicators, typed as in ohlcv_data (the CSV lines' columns). */
-const STAGED = [...KEY_COLUMNS, ...INDICATOR_COLUMNS]
-const STAGE_COLUMNS = BAR.ddl(STAGED)
-
-/**
- * Writes the lines in date order, one batch at a time: each batch spans few days, so the date bounds
- * of its UPDATE let TimescaleDB (or the planner on a plain table) skip every other chunk, and the
- * staging table is ANALYZEd so the join is planned for its real size (a temp table has no statistics,
- * and a join planned for one row degrades to comparing every bar of a ticker with every other).
- */
-async function writeIndicators(tx: QueryRunner, ctx: RepoContext, stage: string, lines: StageLine[], batch: number, written: DayRange): Promise<number> {
-  lines.sort((a, b) => a.day - b.day)
-  await prepareWrite(tx, ctx, { name: stage, columns: STAGE_COLUMNS })
-  const stored = INDICATOR_COLUMNS.map((c) => `o."${c}"`).join(', ')
-  const fresh = INDICATOR_COLUMNS.map((c) => `s."${c}"`).join(', ')
-  let updated = 0
-  for (let i = 0; i < lines.length; i += batch) {
-    const part = lines.slice(i, i + batch)
-    await tx.copyCsv(stage, STAGED, part.map((l) => l.line).join('\n') + '\n')
-    await tx.exec(`ANALYZE ${stage}`)
-    // Literal bounds (days we computed, not input): known when the statement is planned.
-    const first = dayToIso(part[0]!.day)
-    const last = dayToIso(part[part.length - 1]!.day)
-    // Rows already holding these values are not rewritten (cheap re-runs, compressed chunks left alone).
-    const [row] = await tx.query<{ n: number }>(`WITH changed AS (
-        UPDATE ohlcv_data o SET ${INDICATOR_COLUMNS.map((c) => `"${c}" = s."${c}"`).join(', ')}, last_updated = now()
-        FROM ${stage} s
-        WHERE o.ticker = s.ticker AND o.region = s.region AND o.date = s.date AND o.timeframe = s.timeframe
-          AND o.date BETWEEN DATE '${first}' AND DATE '${last}'
-          AND (${stored}) IS DISTINCT FROM (${fresh})
-        RETURNING 1)
-      SELECT count(*)::int AS n FROM changed`)
-    const n = Number(row?.n ?? 0)
-    if (n > 0) {
-      written.first = Math.min(written.first, part[0]!.day)
-      written.last = Math.max(written.last, part[part.length - 1]!.day)
-    }
-    updated += n
-    // The commit empties the stage (ON COMMIT DELETE ROWS): the last batch of a top-level call skips the round trip.
-    if (i + batch < lines.length || ctx.runner.inTransaction) await tx.exec(`TRUNCATE ${stage}`)
-  }
-  return updated
-}
-
-/**
- * The arrays of a ticker's rows, fed in date order by a sorted subquery rather than one
- * `ORDER BY date` per aggregate: PostgreSQL 15 sorts each ordered aggregate on its own (16 sorts of
- * the same rows). Input order is what array_agg keeps in practice, not a guarantee of SQL: the days
- * are checked increasing (`inDateOrder`) before anything is computed from them.
- */
-function aggregates(from: string | undefined): string {
-  const filter = from === undefined ? '' : ` FILTER (WHERE x.date >= ${from}::date)`
-  return `array_agg(${epochDay('x.date')}) AS days, array_agg(x.high::float8) AS high,
-    array_agg(x.low::float8) AS low, array_agg(x.close::float8) AS close,
-    ${INDICATOR_COLUMNS.map((c) => `array_agg(x."${c}"::float8)${filter} AS "${c}"`).join(', ')}`
-}
-
-/** Throws unless the days are strictly increasing (see `aggregates`). */
-function inDateOrder(ticker: string, days: Int32Array): Int32Array {
-  for (let i = 1; i < days.length; i++) {
-    if ((days[i] as number) <= (days[i - 1] as number)) throw new QuantDbError('query', `recomputeIndicators: bars of ${ticker} not read in date order`)
-  }
-  return days
-}
-
-const STORED = INDICATOR_COLUMNS.map((c) => `"${c}"`).join(', ')
-const WITHOUT_STORED = INDICATOR_COLUMNS.map((c) => `NULL::numeric AS "${c}"`).join(', ')
-
-/** One query for a group of tickers: per ticker, its days, highs, lows and closes (warm-up bars included). */
-function readSql(withFrom: boolean): string {
-  // Warm-up bars are read without their stored indicators (never compared): on compressed chunks
-  // every column named is decompressed, and these twelve are most of the row.
-  const select = (where: string, tail: string, stored: boolean) =>
-    `(SELECT date, high, low, close, ${stored ? STORED : WITHOUT_STORED} FROM ohlcv_data o
-      WHERE o.ticker = t.ticker AND o.region = $2 AND o.timeframe = $3 AND ${where} ${tail})`
-  const source = withFrom
-    ? `${select('o.date < $4::date', 'ORDER BY o.date DESC LIMIT $5', false)} UNION ALL ${select('o.date >= $4::date', '', true)}`
-    : select('TRUE', '', true)
-  return `SELECT t.ticker, w.* FROM unnest($1::varchar[]) AS t(ticker)
-    CROSS JOIN LATERAL (
-      SELECT ${aggregates(withFrom ? '$4' : undefined)}
-      FROM (SELECT * FROM (${source}) s ORDER BY s.date) x) w
-    WHERE w.days IS NOT NULL`
-}
-
-/**
- * The same rows as `readSql(true)` for a recent `from` (the daily run), read in one scan of a date
- * window instead of one backwards index walk per ticker: the window (from − 1.5 × warmup − 30 days)
- * holds `warmup` bars before `from` of every ticker traded on most days, and each ticker's warm-up
- * is then cut to exactly its last `warmup` bars, so the input of the computation is the same. A
- * ticker with fewer bars in the window (a new listing, long suspensions) is read the exact way.
- */
-async function readWindowed(runner: QueryRunner, group: readonly string[], region: string, timeframe: string,
-  from: string, warmup: number): Promise<unknown[][]> {
-  const cutoff = dayToIso(isoToDay(from) - Math.ceil(warmup * 1.5) - 30)
-  const rows = await runner.queryArrays(`SELECT x.ticker, ${aggregates('$4')}
-    FROM (SELECT * FROM (
-      SELECT ticker, date, high, low, close, ${WITHOUT_STORED} FROM ohlcv_data
-      WHERE ticker = ANY($1::varchar[]) AND region = $2 AND timeframe = $3 AND date >= $5::date AND date < $4::date
-      UNION ALL
-      SELECT ticker, date, high, low, close, ${STORED} FROM ohlcv_data
-      WHERE ticker = ANY($1::varchar[]) AND region = $2 AND timeframe = $3 AND date >= $4::date) s
-      ORDER BY s.ticker, s.date) x
-    GROUP BY x.ticker`, [arrayLiteral(group), region, timeframe, from, cutoff], { prepare: true })
-  const fromDay = isoToDay(from)
-  const out: unknown[][] = []
-  const exact: string[] = []
-  for (const row of rows) {
-    const days = row[1] as ArrayLike<number | string>
-    let before = 0
-    while (before < days.length && Number(days[before]) < fromDay) before++
-    if (before < warmup) {
-      exact.push(String(row[0]))
-      continue
-    }
-    const cut = before - warmup
-    out.push([row[0], ...[1, 2, 3, 4].map((k) => Array.from(row[k] as ArrayLike<unknown>).slice(cut)), ...row.slice(5)])
-  }
-  if (exact.length > 0) out.push(...await runner.queryArrays(readSql(true), [arrayLiteral(exact), region, timeframe, from, warmup]))
   return out
 }
 
 /**
- * Recomputes and stores the indicator columns (see `OhlcvRepo.recomputeIndicators`): per group of
- * tickers, one read of their bars as arrays, `computeIndicators`, then a bulk UPDATE from a COPY-filled
- * staging table, in one transaction per group.
+ * One group with the exact method, in one REPEATABLE READ transaction (the states, the bars, the
+ * writes and the new states' fingerprints all see one snapshot): per ticker, from its latest
+ * checkpoint before `from` (any, verified by fingerprint, without `from`) when there is one and the
+ * bar at its day is unchanged, else from the first bar; then the changed bars written and the last
+ * two checkpoints kept.
+ */
+async function exactGroup(tx: QueryRunner, g: Group): Promise<GroupResult> {
+  const { region, timeframe, from } = g
+  const fromDay = from === undefined ? undefined : isoToDay(from)
+  const writeFrom = fromDay ?? Number.NEGATIVE_INFINITY
+  const bases = await readCheckpoints(tx, g.tickers, region, timeframe, fromDay)
+  if (fromDay === undefined) {
+    // A full run: a checkpoint counts only if the rows through it are still those it was written after.
+    const unchanged = await unchangedThrough(tx, [...bases.values()], region, timeframe)
+    for (const t of [...bases.keys()]) if (!unchanged.has(t)) bases.delete(t)
+  }
+  const rows = await readSeries(tx, [...bases.values()].map((c) => ({ ticker: c.ticker, after: c.day })), region, timeframe, undefined)
+  const resumed = new Map<string, unknown[]>()
+  for (const row of rows) {
+    const base = bases.get(String(row[0]))!
+    const days = toInt32(row[1])
+    const [high, low, close] = [2, 3, 4].map((k) => toFloat64(row[k])[0])
+    // The bar the state ends with must still be there, unchanged (a write by other means than the library).
+    if (days[0] === base.day && Object.is(high, base.high) && Object.is(low, base.low) && Object.is(close, base.close)) resumed.set(base.ticker, row)
+  }
+  const whole = g.tickers.filter((t) => !resumed.has(t))
+  const fromStart = await readSeries(tx, whole.map((ticker) => ({ ticker, after: Number.NEGATIVE_INFINITY })), region, timeframe, from)
+
+  const lines: StageLine[] = []
+  const kept: NewCheckpoints[] = []
+  let bars = 0
+  for (const row of [...resumed.values(), ...fromStart]) {
+    const ticker = String(row[0])
+    const base = resumed.has(ticker) ? bases.get(ticker) : undefined
+    const days = inDateOrder(ticker, toInt32(row[1]))
+    const n = days.length
+    const start = base ? 1 : 0 // the first bar to compute (a base's own bar is read to check it)
+    if (fromDay === undefined) bars += base ? base.state.bars + n - 1 : n
+    else for (let j = start; j < n; j++) if ((days[j] as number) >= fromDay) bars++
+    if (n - start === 0) continue
+    // The state after the second-to-last bar is kept too: a re-run from the last day (or after the
+    // last bar was corrected) continues from it.
+    const first = n - start >= 2 ? resumeIndicators(seriesOf(row, start, n - 1), base?.state) : undefined
+    const last = resumeIndicators(seriesOf(row, n - 1, n), first?.state ?? base?.state)
+    const set = first ? joined(first.set, last.set) : last.set
+    const stored = storedOf(row)
+    const staleBefore = csvLines({ ticker, region, timeframe }, days, set, start, stored, writeFrom, lines)
+    const checkpointAt = (j: number, state: IndicatorState) => ({
+      day: days[j] as number, state, high: toFloat64(row[2])[j] as number, low: toFloat64(row[3])[j] as number, close: toFloat64(row[4])[j] as number,
+    })
+    const checkpoints = [first ? checkpointAt(n - 2, first.state) : base && { ...base, stored: true }, checkpointAt(n - 1, last.state)]
+      .filter((c) => c !== undefined)
+    // The fingerprint is known when every row after the base was compared and is now right.
+    const comparedAll = base !== undefined || stored[0]!.length === n
+    kept.push({
+      ticker, after: base?.day ?? Number.NEGATIVE_INFINITY, checkpoints,
+      baseFingerprint: staleBefore || !comparedAll ? null : base ? base.fingerprint : '0',
+    })
+  }
+  const updated = lines.length > 0 ? await writeIndicators(tx, g.ctx, g.stage, lines, WRITE_ROWS[tx.kind], g.written) : 0
+  await replaceCheckpoints(tx, kept, region, timeframe)
+  return { bars, updated }
+}
+
+/** One group with an explicit `warmup` before `from` (the former method): no checkpoint read or kept. */
+async function warmupGroup(ctx: RepoContext, g: Group, warmup: number): Promise<GroupResult> {
+  const rows = await readWindowed(ctx.runner, g.tickers, g.region, g.timeframe, g.from!, warmup)
+  const fromDay = isoToDay(g.from!)
+  const lines: StageLine[] = []
+  let bars = 0
+  for (const row of rows) {
+    const days = inDateOrder(String(row[0]), toInt32(row[1]))
+    const set = computeIndicators({ high: toFloat64(row[2]), low: toFloat64(row[3]), close: toFloat64(row[4]) })
+    csvLines({ ticker: String(row[0]), region: g.region, timeframe: g.timeframe }, days, set, 0, storedOf(row), fromDay, lines)
+    for (const d of days) if (d >= fromDay) bars++
+  }
+  const updated = lines.length > 0
+    ? await ctx.runner.transaction((tx) => writeIndicators(tx, ctx, g.stage, lines, WRITE_ROWS[ctx.runner.kind], g.written))
+    : 0
+  return { bars, updated }
+}
+
+/** A serialization failure: a concurrent write touched what the group read; the group is redone. */
+const isSerializationFailure = (error: unknown) => (error as { code?: unknown }).code === '40001'
+
+/**
+ * Recomputes and stores the indicator columns (see `OhlcvRepo.recomputeIndicators`), per group of
+ * tickers: without an explicit `warmup`, exactly (see `exactGroup`); with one, from `warmup` bars
+ * before `from`.
  * @internal
  */
 export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOptions): Promise<RecomputeResult> {
@@ -224,37 +190,35 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
   const o = checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
   const { region, from } = o
   const timeframe = o.timeframe ?? 'daily'
-  const warmup = o.warmup ?? 500
   const tickers = o.tickers
     ? [...new Set(o.tickers)]
     : (await ctx.runner.query<{ ticker: string }>(
         `SELECT DISTINCT ticker FROM ohlcv_data WHERE region = $1 AND timeframe = $2 ${from ? 'AND date >= $3::date' : ''} ORDER BY ticker`,
         from ? [region, timeframe, from] : [region, timeframe],
       )).map((r) => r.ticker)
-  const fromDay = from === undefined ? Number.NEGATIVE_INFINITY : isoToDay(from)
   const result: RecomputeResult = { tickers: 0, bars: 0, updated: 0 }
 
   const written: DayRange = { first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY }
   const stage = acquireStage('qdb_indicator_stage')
   try {
     for (let i = 0; i < tickers.length; i += TICKERS_PER_READ) {
-      const group = tickers.slice(i, i + TICKERS_PER_READ)
-      const rows = from === undefined
-        ? await ctx.runner.queryArrays(readSql(false), [arrayLiteral(group), region, timeframe])
-        : await readWindowed(ctx.runner, group, region, timeframe, from, warmup)
-      const lines: StageLine[] = []
-      for (const row of rows) {
-        const days = inDateOrder(String(row[0]), toInt32(row[1]))
-        const set = computeIndicators({ high: toFloat64(row[2]), low: toFloat64(row[3]), close: toFloat64(row[4]) })
-        let start = 0
-        while (start < days.length && (days[start] as number) < fromDay) start++
-        csvLines(String(row[0]), region, timeframe, days, set, INDICATOR_COLUMNS.map((_, k) => toFloat64(row[5 + k])), start, lines)
-        result.bars += days.length - start
+      const g: Group = { ctx, tickers: tickers.slice(i, i + TICKERS_PER_READ), region, timeframe, from, stage: stage.name, written }
+      let done: GroupResult | undefined
+      if (o.warmup !== undefined && from !== undefined) done = await warmupGroup(ctx, g, o.warmup)
+      // Inside a caller's transaction: a savepoint, at the caller's isolation level.
+      else if (ctx.runner.inTransaction) done = await ctx.runner.transaction((tx) => exactGroup(tx, g))
+      else {
+        for (let attempt = 1; done === undefined; attempt++) {
+          try {
+            done = await ctx.runner.transaction((tx) => exactGroup(tx, g), { isolationLevel: 'repeatable read' })
+          } catch (error) {
+            if (!isSerializationFailure(error) || attempt >= 3) throw error
+          }
+        }
       }
-      if (lines.length > 0) {
-        result.updated += await ctx.runner.transaction((tx) => writeIndicators(tx, ctx, stage.name, lines, WRITE_ROWS[ctx.runner.kind], written))
-      }
-      result.tickers += group.length
+      result.bars += done.bars
+      result.updated += done.updated
+      result.tickers += g.tickers.length
       o.onProgress?.({ tickers: result.tickers, total: tickers.length })
     }
   } finally {

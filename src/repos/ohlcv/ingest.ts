@@ -10,6 +10,7 @@ import { mergeSql, stagedSource, unnestSource } from '../../internal/merge-sql.j
 import { arrayLiteral } from '../../internal/sql-arrays.js'
 import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
 import { copyCall, copyStraight, nothingStoredIn, spanOf } from './direct-copy.js'
+import { dropStaleCheckpoints } from './indicator-state.js'
 
 /** Options of `qdb.ohlcv.upsert`. */
 export interface OhlcvUpsertOptions {
@@ -160,10 +161,13 @@ export async function upsertBars(
   // Set while COPYing straight into the table: a 23505 then means a concurrent writer stored a key first.
   let copyingStraight = false
 
+  const span = spanOf(values)
   const write = (tryStraight: boolean) => ctx.runner.transaction(async (tx) => {
+    // Indicator states at or after the first day written no longer describe the stored bars.
+    await dropStaleCheckpoints(tx, span.tickers, span.regions, span.from)
     // All new (a day's bars, a backfill): COPY straight into the table, the merge's result without
     // staging or merging. The probe also lifts the decompression limit for the transaction.
-    if (tryStraight && await nothingStoredIn(tx, spanOf(values), ctx.capabilities.timescale)) {
+    if (tryStraight && await nothingStoredIn(tx, span, ctx.capabilities.timescale)) {
       if (nested) {
         // Inside the caller's transaction, in a savepoint: a refusal leaves it usable, and we merge.
         if (await copyStraight(tx, batches(), progress)) return void (result.inserted = valid.length)
