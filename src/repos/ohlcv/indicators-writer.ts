@@ -9,6 +9,7 @@ import { INDICATOR_COLUMNS } from './csv.js'
 import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
 import { name } from '../../validation/text.js'
 import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
+import { embeddedReclaimer } from './embedded-reclaim.js'
 
 export interface RecomputeOptions {
   region: string
@@ -227,6 +228,7 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
 
   const written: DayRange = { first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY }
   const stage = acquireStage('qdb_indicator_stage')
+  const reclaim = embeddedReclaimer(ctx)
   try {
     for (let i = 0; i < tickers.length; i += TICKERS_PER_READ) {
       const group = tickers.slice(i, i + TICKERS_PER_READ)
@@ -244,10 +246,12 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
       }
       if (lines.length > 0) {
         result.updated += await ctx.runner.transaction((tx) => writeIndicators(tx, ctx, stage.name, lines, WRITE_ROWS[ctx.runner.kind], written))
+        await reclaim.afterGroup() // embedded: recompress, vacuum, checkpoint (the next group reuses the space)
       }
       result.tickers += group.length
       options.onProgress?.({ tickers: result.tickers, total: tickers.length })
     }
+    await reclaim.finish()
   } finally {
     stage.release()
   }
