@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     // 3. Indicators filled (as a collector leaves the rows), then the compression policy's work.
     await db.ohlcv.recomputeIndicators({ region: 'KR' })
     const before = await bytesPerBar(db)
-    await db.ops.compress('ohlcv_data', '90 days')
+    await db.ops.compress('ohlcv_data', { olderThan: '90 days' })
     await db.exec('ANALYZE ohlcv_data')
     const after = await bytesPerBar(db)
     const stats = (await db.ops.compressionStats()).find((s) => s.hypertable === 'ohlcv_data')!

@@ -126,7 +126,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     check: (args) => { table_(args[0]) },
     async run(ctx) {
       const table = table_(ctx.args[0])
-      const chunks = await ctx.qdb.ops.compress(table, ctx.values['older-than'] as string | undefined)
+      const chunks = await ctx.qdb.ops.compress(table, { olderThan: ctx.values['older-than'] as string | undefined })
       return show(ctx, { table, chunks }, () => `compressed ${chunks} chunk(s) of ${table}\n`)
     },
   },
@@ -137,7 +137,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     check: (args) => { table_(args[0]) },
     async run(ctx) {
       const table = table_(ctx.args[0])
-      const chunks = await ctx.qdb.ops.decompress(table, ctx.values['newer-than'] as string | undefined)
+      const chunks = await ctx.qdb.ops.decompress(table, { newerThan: ctx.values['newer-than'] as string | undefined })
       return show(ctx, { table, chunks }, () => `decompressed ${chunks} chunk(s) of ${table}\n`)
     },
   },
@@ -161,7 +161,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: { limit: { type: 'string', value: 'N', help: 'how many (default 20)' } },
     check: (_, values) => { positiveInt(values['limit'], '--limit', 20) },
     async run(ctx) {
-      const rows = await ctx.qdb.ops.slowQueries(positiveInt(ctx.values['limit'], '--limit', 20))
+      const rows = await ctx.qdb.ops.slowQueries({ limit: positiveInt(ctx.values['limit'], '--limit', 20) })
       return show(ctx, rows, () => rows.length ? formatTable(rows.map((r) => ({ ...r, query: r.query.replace(/\s+/g, ' ').slice(0, 80) }))) : 'No statements recorded yet.\n')
     },
   },

@@ -3,6 +3,7 @@ import type { QuantDb } from '../client.js'
 import type { Instrumentation } from '../instrument.js'
 import { CALL_BUCKETS, callMetrics } from './calls.js'
 import { databaseMetrics } from './database.js'
+import { QuantDbError } from '../errors.js'
 
 export { serveMetrics, type MetricsServer } from './serve.js'
 export { CALL_BUCKETS } from './calls.js'
@@ -54,7 +55,7 @@ export function createMetrics(options: QuantDbMetricsOptions = {}): QuantDbMetri
     instrument,
     observe(qdb) {
       // Gauges are registered once per registry; a second database would need a prefix of its own.
-      if (observed) throw new Error('createMetrics(): observe() takes one database; create another with its own prefix for a second one')
+      if (observed) throw new QuantDbError('configuration', 'createMetrics(): observe() takes one database; create another with its own prefix for a second one')
       observed = true
       databaseMetrics(registry, prefix, qdb, options.windowSeconds ?? 300)
     },

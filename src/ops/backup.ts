@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { QuantDbError } from '../errors.js'
+import { invalidArgument, QuantDbError } from '../errors.js'
 import type { Driver } from '../drivers/types.js'
 
 /** What `qdb.backup(file)` wrote. */
@@ -57,12 +57,13 @@ const USER_RELATIONS = `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namesp
  * All or nothing: pg_restore runs as one transaction (`--single-transaction --exit-on-error`), and an
  * extension created here for the restore is dropped again when it fails, so a failed restore leaves
  * the database as it was found. A database that already holds tables is refused before anything runs.
+ * @internal
  */
 export async function restoreServer(driver: Driver, url: string, file: string, timescale: boolean): Promise<void> {
-  if (!existsSync(file)) throw new QuantDbError('validation', `No backup file at ${file}`)
+  if (!existsSync(file)) throw invalidArgument('file', `no backup file at ${file}`)
   const [busy] = await driver.query<{ n: number }>(USER_RELATIONS)
   if ((busy?.n ?? 0) > 0) {
-    throw new QuantDbError('validation', `The target database is not empty (${busy!.n} tables, views or sequences): restore into a new, empty database`)
+    throw invalidArgument('database', `The target database is not empty (${busy!.n} tables, views or sequences): restore into a new, empty database`)
   }
   const tool = urlForTools(url)
   let created = false
@@ -96,11 +97,11 @@ export async function restoreEmbeddedDir(
   dataDir: string,
   open: (options: { dataDir: string; restoreFrom: string }) => Promise<{ query(text: string): Promise<unknown[]>; close(): Promise<void> }>,
 ): Promise<void> {
-  if (!existsSync(file)) throw new QuantDbError('validation', `No backup file at ${file}`)
+  if (!existsSync(file)) throw invalidArgument('file', `no backup file at ${file}`)
   // PGlite starts an empty database from a tarball it cannot read, without a word: check what it is given.
   const head = (await readFile(file)).subarray(0, 2)
   if (head[0] !== 0x1f || head[1] !== 0x8b) {
-    throw new QuantDbError('validation', `${file} is not an embedded backup (a gzipped data directory written by backup)`)
+    throw invalidArgument('file', `${file} is not an embedded backup (a gzipped data directory written by backup)`)
   }
   const staging = join(dirname(dataDir), `.${basename(dataDir)}.restoring-${process.pid}`)
   await rm(staging, { recursive: true, force: true })
@@ -109,7 +110,7 @@ export async function restoreEmbeddedDir(
     const db = await open({ dataDir: staging, restoreFrom: file })
     try {
       const [found] = (await db.query(`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS migrated`)) as { migrated: boolean }[]
-      if (!found?.migrated) throw new QuantDbError('validation', `${file} holds no @quant/db database (no migrations were applied in it)`)
+      if (!found?.migrated) throw invalidArgument('file', `${file} holds no @quant/db database (no migrations were applied in it)`)
     } finally {
       await db.close()
     }

@@ -43,7 +43,7 @@ function requireTimescale(ctx: RepoContext, what: string): void {
   }
 }
 
-/** Compresses the chunks of `table` whose data is older than `olderThan` (spec 6.2); returns how many. */
+/** Compresses the chunks of `table` whose data is older than `olderThan` (spec 6.2); returns how many. @internal */
 export async function compressChunks(ctx: RepoContext, table: string, olderThan: string): Promise<number> {
   requireHypertable(table)
   requireTimescale(ctx, 'Compression')
@@ -51,7 +51,7 @@ export async function compressChunks(ctx: RepoContext, table: string, olderThan:
     [table, olderThan], 'SELECT compress_chunk($1::regclass, if_not_compressed => TRUE)')
 }
 
-/** Decompresses the chunks of `table` with data newer than `newerThan` (spec 6.2), e.g. before bulk corrections. */
+/** Decompresses the chunks of `table` with data newer than `newerThan` (spec 6.2), e.g. before bulk corrections. @internal */
 export async function decompressChunks(ctx: RepoContext, table: string, newerThan: string): Promise<number> {
   requireHypertable(table)
   requireTimescale(ctx, 'Decompression')
@@ -79,6 +79,7 @@ async function eachChunk(ctx: RepoContext, list: string, params: unknown[], acti
  * Compression statistics per hypertable. Spec 6.1's query does not run (it joins views on columns they
  * do not have); this uses `hypertable_compression_stats()` (docs/spec-corrections.md 3), and adds an honest
  * `ratio` (see `estimatedBeforeBytes`) next to TimescaleDB's `reportedRatio`.
+ * @internal
  */
 export async function compressionStats(ctx: RepoContext): Promise<CompressionStats[]> {
   requireTimescale(ctx, 'Compression statistics')

@@ -10,7 +10,7 @@ export interface JobInfo {
   config: Record<string, unknown> | null
 }
 
-/** The TimescaleDB policies (compression, retention, aggregate refresh), aggregates named by their view. */
+/** The TimescaleDB policies (compression, retention, aggregate refresh), aggregates named by their view. @internal */
 export async function listJobs(ctx: RepoContext): Promise<JobInfo[]> {
   if (!ctx.capabilities.timescale) return []
   const rows = await ctx.runner.query<{ job_id: number; proc_name: string; target: string | null; schedule_interval: string; config: Record<string, unknown> | null }>(
@@ -35,6 +35,7 @@ export async function listJobs(ctx: RepoContext): Promise<JobInfo[]> {
 /**
  * Runs the policies now with `CALL run_job(id)`. The embedded engine has no background worker, so
  * this is how its compression, retention and refresh policies run; a server runs them on schedule anyway.
+ * @internal
  */
 export async function runJobs(ctx: RepoContext, filter?: (job: JobInfo) => boolean): Promise<JobInfo[]> {
   const jobs = (await listJobs(ctx)).filter(filter ?? (() => true))

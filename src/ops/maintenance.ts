@@ -21,6 +21,7 @@ export interface MaintenanceReport {
  * in plain mode apply the retention of spec 3.2 by DELETE and refresh the materialized views.
  * Embedded, it also runs `ANALYZE`: PGlite has no autovacuum, and without statistics the planner
  * picks poor plans on large tables. Safe to call from a daily cron.
+ * @internal
  */
 export async function maintenance(ctx: RepoContext): Promise<MaintenanceReport> {
   if (ctx.capabilities.timescale) {

@@ -1,19 +1,21 @@
-import { QuantDbError } from '../errors.js'
+import { invalidArgument, QuantDbError } from '../errors.js'
 import type { RepoContext } from '../repos/context.js'
 import { COMPRESSIBLE } from './retention.js'
 
+/** Options of `qdb.ops.mergeCompressedChunks`. */
 export interface MergeChunksOptions {
   /** Width of a merged chunk, aligned on TimescaleDB's `time_bucket` (default `'1 year'`: calendar years). */
-  interval?: string
+  interval?: string | undefined
   /**
    * Recompress each merged chunk (default true). `merge_chunks` only concatenates the compressed
    * batches, so the ratio is unchanged until the rows are compressed again as one chunk: ~1,000-row
    * batches per ticker instead of ~21 (a month of bars). Measured at 2.3M compressed bars, indicators
    * NULL: 2.8:1 monthly, 6.7:1 yearly, 7.6:1 as one chunk (bench/README.md).
    */
-  recompress?: boolean
+  recompress?: boolean | undefined
 }
 
+/** What `qdb.ops.mergeCompressedChunks` did. */
 export interface MergeChunksReport {
   /** Compressed chunks before the call. */
   chunksBefore: number
@@ -32,10 +34,11 @@ interface ChunkRow { chunk: string; range_start: string; range_end: string; buck
  * Each merge and each recompression is its own statement: an interrupted run leaves every row in
  * place (at worst one merged chunk uncompressed, which `ops.compress` or the policy compresses again).
  * Not part of `ops.maintenance()`: it rewrites a bucket's rows and locks its chunks while it does.
+ * @internal
  */
 export async function mergeCompressedChunks(ctx: RepoContext, table: string, options: MergeChunksOptions = {}): Promise<MergeChunksReport> {
   if (!COMPRESSIBLE.includes(table)) {
-    throw new QuantDbError('validation', `Not a compressible hypertable: ${table} (one of ${COMPRESSIBLE.join(', ')})`)
+    throw invalidArgument('table', `must be a compressible hypertable (one of ${COMPRESSIBLE.join(', ')}), got ${table}`)
   }
   if (!ctx.capabilities.timescale) {
     throw new QuantDbError('unsupported', 'Merging compressed chunks needs TimescaleDB; this database runs in plain PostgreSQL mode.')

@@ -16,6 +16,7 @@ export interface IndexUsage {
 /**
  * Index usage (spec 8.3, corrected: pg_stat_user_indexes names its columns relname and indexrelname).
  * On TimescaleDB the chunk indexes are summed into their hypertable's index of the same name.
+ * @internal
  */
 export async function indexUsage(ctx: RepoContext): Promise<IndexUsage[]> {
   const rows = await ctx.runner.query<Record<string, string | number | boolean>>(
@@ -46,7 +47,7 @@ export interface SlowQuery {
   cacheHitPct: number | null
 }
 
-/** The statements with the most total time (spec 8.2); needs pg_stat_statements loaded on the server. */
+/** The statements with the most total time (spec 8.2); needs pg_stat_statements loaded on the server. @internal */
 export async function slowQueries(ctx: RepoContext, limit = 20): Promise<SlowQuery[]> {
   try {
     const rows = await ctx.runner.query<Record<string, string | number | null>>(
@@ -67,7 +68,7 @@ export async function slowQueries(ctx: RepoContext, limit = 20): Promise<SlowQue
   }
 }
 
-/** Row estimates and total size (with chunks, indexes and TOAST) of every spec table. */
+/** Row estimates and total size (with chunks, indexes and TOAST) of every spec table. @internal */
 export async function tableSizes(ctx: RepoContext): Promise<{ table: string; bytes: number; rowsEstimate: number }[]> {
   const sizeOf = ctx.capabilities.timescale
     ? `CASE WHEN EXISTS (SELECT 1 FROM timescaledb_information.hypertables h WHERE h.hypertable_name = c.relname)

@@ -9,6 +9,7 @@ import { maintenance, type MaintenanceReport } from './maintenance.js'
 import { mergeCompressedChunks, type MergeChunksOptions, type MergeChunksReport } from './merge-chunks.js'
 import { indexUsage, slowQueries, tableSizes, type IndexUsage, type SlowQuery } from './monitoring.js'
 import { COMPRESSION } from './retention.js'
+import { checkCompress, checkDecompress, checkMerge, checkSlowQueries, type CompressOptions, type DecompressOptions, type SlowQueriesOptions } from './arguments.js'
 import { refreshWaitingForScheduler } from '../internal/refresh.js'
 
 /**
@@ -23,8 +24,13 @@ import { refreshWaitingForScheduler } from '../internal/refresh.js'
  * ```
  */
 export class Ops {
-  /** @internal */
-  constructor(private readonly ctx: RepoContext) {}
+  /** The database or transaction and the settings these operations work with. @internal */
+  private readonly ctx: RepoContext
+
+  /** Made by `createQuantDb` (as `qdb.*`), never by hand. @internal */
+  constructor(ctx: RepoContext) {
+    this.ctx = ctx
+  }
 
   /**
    * Refreshes aggregates now: `refresh_continuous_aggregate` over the whole range with TimescaleDB,
@@ -54,24 +60,31 @@ export class Ops {
    * Runs the TimescaleDB policies now (`CALL run_job`); the embedded engine has no background worker.
    * @example `await qdb.ops.runJobs((job) => job.target === 'ohlcv_data')`
    */
-  runJobs(filter?: (job: JobInfo) => boolean): Promise<JobInfo[]> {
+  async runJobs(filter?: (job: JobInfo) => boolean): Promise<JobInfo[]> {
+    if (filter !== undefined && typeof filter !== 'function') throw invalidArgument('filter', `must be a function of a job, got ${typeof filter}`)
     return runJobs(this.ctx, filter)
   }
 
   /**
-   * Compresses chunks older than `olderThan` (default: the table's policy interval of spec 3.1).
-   * @example `await qdb.ops.compress('ohlcv_data', '30 days')`
+   * Compresses the chunks of a hypertable (`ohlcv_data`, `factor_scores`, `backtest_results`,
+   * `portfolio_snapshots`) whose data is older than `olderThan` (default: the table's policy interval of
+   * spec 3.1); returns how many chunks it went over. TimescaleDB only: `unsupported` in plain mode; a
+   * ValidationError for another table or an interval that is not one.
+   * @example `await qdb.ops.compress('ohlcv_data', { olderThan: '30 days' })`
    */
-  compress(table: string, olderThan?: string): Promise<number> {
+  async compress(table: string, options: CompressOptions = {}): Promise<number> {
+    const { olderThan } = checkCompress(table, options)
     const policy = COMPRESSION.find((c) => c.table === table)
     return compressChunks(this.ctx, table, olderThan ?? policy?.after ?? '90 days')
   }
 
   /**
-   * Decompresses chunks with data newer than `newerThan` (spec 6.2: '7 days').
-   * @example `await qdb.ops.decompress('ohlcv_data', '7 days')`
+   * Decompresses the chunks of a hypertable with data newer than `newerThan` (default `'7 days'`, spec
+   * 6.2), e.g. before bulk corrections; returns how many chunks it went over. TimescaleDB only.
+   * @example `await qdb.ops.decompress('ohlcv_data', { newerThan: '30 days' })`
    */
-  decompress(table: string, newerThan = '7 days'): Promise<number> {
+  async decompress(table: string, options: DecompressOptions = {}): Promise<number> {
+    const { newerThan = '7 days' } = checkDecompress(table, options)
     return decompressChunks(this.ctx, table, newerThan)
   }
 
@@ -81,8 +94,8 @@ export class Ops {
    * per-ticker reads no slower. TimescaleDB only (`unsupported` otherwise); not run by `maintenance()`.
    * @example `await qdb.ops.compress('ohlcv_data'); await qdb.ops.mergeCompressedChunks('ohlcv_data', { interval: '1 year' })`
    */
-  mergeCompressedChunks(table: string, options?: MergeChunksOptions): Promise<MergeChunksReport> {
-    return mergeCompressedChunks(this.ctx, table, options)
+  async mergeCompressedChunks(table: string, options: MergeChunksOptions = {}): Promise<MergeChunksReport> {
+    return mergeCompressedChunks(this.ctx, table, checkMerge(table, options))
   }
 
   /**
@@ -110,10 +123,12 @@ export class Ops {
   }
 
   /**
-   * Slowest statements (spec 8.2), from pg_stat_statements.
-   * @example `console.table(await qdb.ops.slowQueries(20))`
+   * The statements with the most total execution time (spec 8.2), from pg_stat_statements: `limit`
+   * of them (default 20). Throws `unsupported` where the extension is not loaded.
+   * @example `console.table(await qdb.ops.slowQueries({ limit: 20 }))`
    */
-  slowQueries(limit?: number): Promise<SlowQuery[]> {
+  async slowQueries(options: SlowQueriesOptions = {}): Promise<SlowQuery[]> {
+    const { limit } = checkSlowQueries(options)
     return slowQueries(this.ctx, limit)
   }
 

@@ -88,6 +88,7 @@ function toArray(value: unknown): string[] {
 /**
  * Runs every check and collects row counts and date ranges. Read-only.
  * @example `const report = await validateDatabase(ctx); if (!report.ok) console.table(report.checks)`
+ * @internal
  */
 export async function validateDatabase(ctx: RepoContext): Promise<ValidationReport> {
   const q = ctx.runner

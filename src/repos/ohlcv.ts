@@ -11,6 +11,7 @@ import { readPanel, type Panel, type PanelField, type PanelOptions } from './ohl
 import { name } from '../validation/text.js'
 import { refreshWaitingForScheduler } from '../internal/refresh.js'
 import { CachedRead, perRegions } from '../internal/fast-select.js'
+import { BAR } from './ohlcv/columns.js'
 
 export type { OhlcvBarInput, IndicatorField } from '../validation/ohlcv.js'
 export { INDICATOR_FIELDS } from '../validation/ohlcv.js'
@@ -76,9 +77,7 @@ const dailySummarySchema = perRegions((regions) => z.object({
 const refreshWindowSchema = z.object({ from: isoDate.optional(), to: isoDate.optional() }).strict()
 
 // ---- recent(): its statements and row decoder (see the method) ----
-const BAR_SELECT = `SELECT ticker, region, date, timeframe, open, high, low, close, volume, adjusted_close,
-  ma5, ma20, ma60, ma120, ma200, rsi, macd, macd_signal, bb_upper, bb_middle, bb_lower, atr, last_updated
-  FROM ohlcv_data WHERE ticker = $1 AND region = $2 AND timeframe = $3`
+const BAR_SELECT = `SELECT ${BAR.list(BAR.names)} FROM ohlcv_data WHERE ticker = $1 AND region = $2 AND timeframe = $3`
 const LATEST_SQL = `${BAR_SELECT} ORDER BY date DESC LIMIT $4`
 const LATEST_SINCE_SQL = `${BAR_SELECT} AND date >= $5::date ORDER BY date DESC LIMIT $4`
 const RANGE_SQL = `${BAR_SELECT} AND date >= $4::date AND date <= $5::date ORDER BY date`
@@ -89,25 +88,11 @@ const summaryInputSchemas = perRegions((regions) => z.object({
   region: regionCode(regions), from: isoDate, to: isoDate, refresh: z.boolean().optional(),
 }))
 const summaryReads = new CachedRead<DailySummary>(ohlcvDailySummary)
-/** NUMERIC / BIGINT as drizzle's `mode: 'number'` columns decode them (text on the wire, or a number). */
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : typeof v === 'number' ? v : Number(v))
 /**
- * One row of BAR_SELECT as a Bar, the values drizzle's select() gives (its column decoders, inlined):
- * DATE stays the 'YYYY-MM-DD' text both drivers return, TIMESTAMPTZ text becomes a Date (drizzle's
- * `new Date(text)`). One object literal of one shape; the `Bar` type makes a new column a compile error here.
+ * One row of BAR_SELECT as a Bar, the values drizzle's select() gives (its column decoders): DATE stays
+ * the 'YYYY-MM-DD' text both drivers return, NUMERIC and BIGINT become numbers, TIMESTAMPTZ a Date.
  */
-function decodeBar(r: unknown[]): Bar {
-  const date = r[2]
-  const updated = r[22]
-  return {
-    ticker: r[0] as string, region: r[1] as string,
-    date: typeof date === 'string' ? date : (date as Date).toISOString().slice(0, 10), timeframe: r[3] as string,
-    open: num(r[4]), high: num(r[5]), low: num(r[6]), close: num(r[7]), volume: num(r[8]), adjustedClose: num(r[9]),
-    ma5: num(r[10]), ma20: num(r[11]), ma60: num(r[12]), ma120: num(r[13]), ma200: num(r[14]), rsi: num(r[15]),
-    macd: num(r[16]), macdSignal: num(r[17]), bbUpper: num(r[18]), bbMiddle: num(r[19]), bbLower: num(r[20]), atr: num(r[21]),
-    lastUpdated: updated === null || updated === undefined ? null : typeof updated === 'string' ? new Date(updated) : updated as Date,
-  }
-}
+const decodeBar = BAR.decoder<Bar>()
 
 /**
  * `qdb.ohlcv`: daily (or other timeframe) bars with their technical indicators.

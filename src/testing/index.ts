@@ -1,18 +1,19 @@
 import { randomBytes } from 'node:crypto'
 import { createQuantDb, type QuantDb } from '../client.js'
 import type { QuantDbOptions } from '../options.js'
+import { invalidArgument } from '../errors.js'
 
 /** Options of `createTestDb`: those of `createQuantDb` plus the mode and the admin URL of a server. */
 export interface TestDbOptions extends Omit<QuantDbOptions, 'url' | 'dataDir'> {
   /** `embedded` (default): an in-memory PGlite with TimescaleDB. `postgres`: a new database on a server. */
-  mode?: 'embedded' | 'postgres'
+  mode?: 'embedded' | 'postgres' | undefined
   /**
    * Postgres mode: a URL of a database the role may run CREATE DATABASE from.
    * Default: `QUANTDB_TEST_URL`, then `postgres://postgres@127.0.0.1:5432/postgres`.
    */
-  adminUrl?: string
+  adminUrl?: string | undefined
   /** Run `migrate()` before returning (default true). */
-  migrate?: boolean
+  migrate?: boolean | undefined
 }
 
 /** A throw-away, migrated database; `close()` also drops it (postgres mode). */
@@ -38,6 +39,8 @@ export interface TestDb extends QuantDb {
  */
 export async function createTestDb(options: TestDbOptions = {}): Promise<TestDb> {
   const { mode = 'embedded', adminUrl, migrate = true, ...rest } = options
+  if (mode !== 'embedded' && mode !== 'postgres') throw invalidArgument('mode', `must be 'embedded' or 'postgres', got ${String(mode)}`)
+  if (typeof migrate !== 'boolean') throw invalidArgument('migrate', `must be true or false, got ${String(migrate)}`)
   const quiet = { logger: {}, ...rest }
   if (mode === 'embedded') {
     const qdb = await createQuantDb(quiet)

@@ -37,13 +37,14 @@ export class Saboteur {
   }
 
   /**
-   * Waits (a bounded number of polls) until a backend of the library (`application_name` quant-db)
-   * in `database` waits for a lock, and returns its pid: the call is then surely mid-transaction.
+   * Waits (a bounded number of polls) until a backend of the library (`application_name` quant-db,
+   * or `application` for a caller's own client) in `database` waits for a lock, and returns its pid:
+   * the call is then surely mid-transaction.
    */
-  async blockedBackend(database: string): Promise<number> {
+  async blockedBackend(database: string, application = 'quant-db'): Promise<number> {
     for (let i = 0; i < 1_000; i++) {
       const rows = await this.sql.unsafe(
-        `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'quant-db' AND wait_event_type = 'Lock'`, [database])
+        `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2 AND wait_event_type = 'Lock'`, [database, application])
       if (rows[0]) return Number(rows[0]['pid'])
       await sleep(10)
     }
@@ -76,6 +77,18 @@ export class Saboteur {
     this.locker = undefined
     await this.sql.end({ timeout: 0 }).catch(() => {})
   }
+}
+
+/**
+ * `promise`, or a rejection naming `what` once `ms` have passed: a test of connection faults must
+ * fail, never hang, when a settlement it waits for does not come.
+ */
+export function within<T>(ms: number, what: string, promise: PromiseLike<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([Promise.resolve(promise), late]).finally(() => clearTimeout(timer))
 }
 
 /** A TimescaleDB server of the test's own, started with the shared serve.sh on a port of its own. */

@@ -41,7 +41,7 @@ forEachTarget('merging compressed chunks', (target, db) => {
     }
     await db().ohlcv.upsert(bars)
     await db().ohlcv.recomputeIndicators({ region: 'KR' }) // indicators filled, as in production
-    expect(await db().ops.compress('ohlcv_data', '1 day')).toBeGreaterThanOrEqual(13)
+    expect(await db().ops.compress('ohlcv_data', { olderThan: '1 day' })).toBeGreaterThanOrEqual(13)
     const before = await db().query(CHECKSUM)
     const reads = () => Promise.all([
       db().ohlcv.range({ ticker: one.ticker, region: 'KR', from: '2021-01-01', to: '2022-12-31' }),

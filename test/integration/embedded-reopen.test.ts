@@ -50,7 +50,7 @@ async function buildDataDir(dir: string): Promise<Fingerprint> {
     await qdb.ohlcv.upsert(market.bars)
     const written = await fingerprint(qdb)
     expect(written.n).toBe(286)
-    expect(await qdb.ops.compress('ohlcv_data', '30 days')).toBeGreaterThan(10)
+    expect(await qdb.ops.compress('ohlcv_data', { olderThan: '30 days' })).toBeGreaterThan(10)
     expect(await fingerprint(qdb)).toEqual(written)
     return written
   } finally {

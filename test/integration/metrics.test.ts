@@ -92,7 +92,7 @@ for (const target of TARGETS) {
     })
 
     it.skipIf(!target.timescale)('reports TimescaleDB jobs, compression ratio and chunks', async () => {
-      await db.ops.compress('ohlcv_data', '1 day')
+      await db.ops.compress('ohlcv_data', { olderThan: '1 day' })
       await db.ops.runJobs((j) => j.procName === 'policy_refresh_continuous_aggregate')
       const text = await scrape()
       const stats = (await db.ops.compressionStats()).find((s) => s.hypertable === 'ohlcv_data')!

@@ -53,7 +53,7 @@ forEachTarget('ohlcv indicators', (target, db) => {
 
   it('stores computeIndicators of the stored bars, NULL during warm-up, compressed chunks included', async () => {
     await db().ohlcv.upsert(market.bars)
-    if (target.timescale) expect(await db().ops.compress('ohlcv_data', '90 days')).toBeGreaterThan(0)
+    if (target.timescale) expect(await db().ops.compress('ohlcv_data', { olderThan: '90 days' })).toBeGreaterThan(0)
     const kr = await db().ohlcv.recomputeIndicators({ region: 'KR' })
     const us = await db().ohlcv.recomputeIndicators({ region: 'US' })
     expect(kr.tickers + us.tickers).toBe(4)

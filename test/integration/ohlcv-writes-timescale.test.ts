@@ -69,7 +69,7 @@ forEachTarget('ohlcv writes on TimescaleDB', (target, db) => {
 
   it.skipIf(notTimescale)(`${notTimescale ? '(skipped: plain PostgreSQL has no compression) ' : ''}upserts and recomputes across every compressed chunk, whatever the server's decompression limit`, async () => {
     await db().ohlcv.upsert(bars)
-    expect(await db().ops.compress('ohlcv_data', '1 day')).toBeGreaterThanOrEqual(5)
+    expect(await db().ops.compress('ohlcv_data', { olderThan: '1 day' })).toBeGreaterThanOrEqual(5)
     const { client, done } = await limitedClient(target, db())
     try {
       // The limit is real: a plain UPDATE over the compressed chunks is refused, and says which setting.

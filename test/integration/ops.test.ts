@@ -64,7 +64,7 @@ forEachTarget('ops', (target, db) => {
     expect(stats?.ratio).toBeGreaterThan(1)
     // compressed data stays readable, transparently
     expect(await db().query(`SELECT count(*)::int AS n FROM ohlcv_data WHERE region = 'US'`)).toEqual([{ n: 4000 }])
-    expect(await db().ops.decompress('ohlcv_data', '100 years')).toBe(compressed)
+    expect(await db().ops.decompress('ohlcv_data', { newerThan: '100 years' })).toBe(compressed)
   })
 
   it('reports every index of the schema, flags the constraint ones, and counts scans (server)', async () => {

@@ -133,8 +133,8 @@ forEachTarget('tickers', (target, db) => {
       INSERT INTO trades (ticker, region, trade_date, trade_type, quantity, price, total_amount) VALUES ('PURGE', 'HK', '2022-02-01', 'BUY', 1, 10, 10);
       INSERT INTO portfolio (ticker, region, quantity, avg_buy_price, entry_date) VALUES ('PURGE', 'HK', 1, 10, '2022-02-01');`)
     if (target.timescale) {
-      expect(await db().ops.compress('ohlcv_data', '90 days')).toBeGreaterThan(0)
-      expect(await db().ops.compress('factor_scores', '90 days')).toBeGreaterThan(0)
+      expect(await db().ops.compress('ohlcv_data', { olderThan: '90 days' })).toBeGreaterThan(0)
+      expect(await db().ops.compress('factor_scores', { olderThan: '90 days' })).toBeGreaterThan(0)
     }
     const deleted = await db().tickers.purge({ ticker: 'PURGE', region: 'HK' })
     expect(deleted).toEqual({ deleted: 203, tables: { ohlcvData: 100, factorScores: 100, trades: 1, portfolio: 1, tickers: 1 } })

@@ -6,6 +6,7 @@ import { isDatabaseError, toQuantDbError } from '../../errors-map.js'
 import * as schema from '../../schema/index.js'
 import { transactionModes, type Driver, type QueryRunner, type QuantDatabase, type Row, type TransactionOptions } from '../types.js'
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
+import { drizzleBase, type DrizzleBase } from '../rel-schema.js'
 import { arrayQueryOptions, drizzleEmbedded, rawQueryOptions, type PgliteLike } from './session.js'
 
 export interface EmbeddedDriverOptions {
@@ -46,8 +47,9 @@ class EmbeddedRunner implements QueryRunner {
   readonly kind = 'embedded' as const
   readonly db: QuantDatabase
 
-  constructor(protected readonly client: PgliteTx, readonly inTransaction: boolean) {
-    this.db = drizzleEmbedded(client, schema, { nested: inTransaction })
+  /** `base`: the driver's dialect and relational schema, made once at open and shared by its transactions. */
+  constructor(protected readonly client: PgliteTx, readonly inTransaction: boolean, protected readonly base: DrizzleBase) {
+    this.db = drizzleEmbedded(client, base, { nested: inTransaction })
   }
 
   async query<T = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -93,7 +95,7 @@ class EmbeddedRunner implements QueryRunner {
     const modes = transactionModes(options)
     try {
       return await root.transaction(async (tx) => {
-        const runner = new EmbeddedRunner(tx, true)
+        const runner = new EmbeddedRunner(tx, true, this.base)
         // PGlite sends BEGIN itself; SET TRANSACTION as the first statement gives the same modes.
         if (modes) await runner.exec(`SET TRANSACTION${modes}`)
         return fn(runner)
@@ -125,7 +127,7 @@ class EmbeddedDriver extends EmbeddedRunner implements Driver {
   readonly maxRowsPerStatement = 5_000
 
   constructor(private readonly pg: PgliteClient, private readonly lock: DataDirLock | undefined, private readonly owned = true) {
-    super(pg, false)
+    super(pg, false, drizzleBase(schema))
   }
 
   async close(): Promise<void> {

@@ -4,10 +4,10 @@
 import { entityKind } from 'drizzle-orm'
 import type { Logger } from 'drizzle-orm'
 import { NoopLogger } from 'drizzle-orm'
-import { PgDatabase, PgDialect, PgPreparedQuery, PgSession, PgTransaction } from 'drizzle-orm/pg-core'
-import type { PgQueryResultHKT, PgTransactionConfig, PreparedQueryConfig, SelectedFieldsOrdered } from 'drizzle-orm/pg-core'
+import { PgDatabase, PgPreparedQuery, PgSession, PgTransaction } from 'drizzle-orm/pg-core'
+import type { PgDialect, PgQueryResultHKT, PgTransactionConfig, PreparedQueryConfig, SelectedFieldsOrdered } from 'drizzle-orm/pg-core'
 import { fillPlaceholders, sql, type Query } from 'drizzle-orm/sql'
-import { relSchemaOf, type RelSchema } from '../rel-schema.js'
+import type { DrizzleBase, RelSchema } from '../rel-schema.js'
 import { isDatabaseError, toQuantDbError } from '../../errors-map.js'
 import { mapResultRow } from '../../internal/drizzle-utils.js'
 import type * as schemaModule from '../../schema/index.js'
@@ -160,14 +160,16 @@ class EmbeddedTransaction extends PgTransaction<PgQueryResultHKT, typeof schemaM
   }
 }
 
-/** drizzle over a PGlite client (or a PGlite transaction, with `nested`). */
+/**
+ * drizzle over a PGlite client (or a PGlite transaction, with `nested`): a new session on the
+ * driver's `base` (its dialect and relational schema, built once when the driver opened).
+ */
 export function drizzleEmbedded(
   client: PgliteLike,
-  schema: typeof schemaModule,
+  base: DrizzleBase,
   options: { logger?: Logger; nested?: boolean } = {},
 ): QuantDatabase {
-  const dialect = new PgDialect()
-  const relSchema = relSchemaOf(schema)
+  const { dialect, relSchema } = base
   const session = new EmbeddedSession(client, dialect, relSchema, options.logger ?? new NoopLogger(), options.nested ?? false)
   return new PgDatabase(dialect, session, relSchema as never) as unknown as QuantDatabase
 }

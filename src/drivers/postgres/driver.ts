@@ -5,6 +5,7 @@ import { QuantDbError } from '../../errors.js'
 import { toQuantDbError } from '../../errors-map.js'
 import * as schema from '../../schema/index.js'
 import { transactionModes, type Driver, type QueryRunner, type QuantDatabase, type Row, type StatementOptions, type TransactionOptions } from '../types.js'
+import { drizzleBase, type DrizzleBase } from '../rel-schema.js'
 import { drizzlePostgres, type SessionRunner } from './session.js'
 import { openSocket, type SocketDiagnosis, type SocketTarget } from './socket.js'
 import { ConnectionWatch, Transaction } from './transaction.js'
@@ -40,6 +41,8 @@ interface Core {
    * they are, so statements go through {@link sharedStatement} instead, and close() does not end it.
    */
   shared?: { restore(): void } | undefined
+  /** drizzle's dialect and relational schema, made once for the client; each transaction only adds a session. */
+  drizzle: DrizzleBase
 }
 
 /** The parts of a postgres.js COPY query used here (`reject` is an instance field of its Query). */
@@ -135,7 +138,7 @@ class PostgresRunner implements QueryRunner, SessionRunner {
   readonly db: QuantDatabase
 
   constructor(protected readonly core: Core, private readonly tx?: Transaction) {
-    this.db = drizzlePostgres(this, schema, tx ? undefined : core.pool)
+    this.db = drizzlePostgres(this, core.drizzle, tx ? undefined : core.pool)
   }
 
   get inTransaction(): boolean {
@@ -284,7 +287,7 @@ export async function openPostgres(options: PostgresDriverOptions): Promise<Driv
     throw new QuantDbError(mapped.reason === 'query' ? 'connection' : mapped.reason,
       `Cannot connect to PostgreSQL at ${server}: ${mapped.message}`, { code: mapped.code, cause: mapped.cause })
   }
-  return new PostgresDriver({ pool, watch, server, prepared: options.prepare !== false })
+  return new PostgresDriver({ pool, watch, server, prepared: options.prepare !== false, drizzle: drizzleBase(schema) })
 }
 
 /** The parts of a caller's postgres.js client's parsed options read here. */
@@ -328,5 +331,5 @@ export async function openPostgresClient(client: Sql): Promise<Driver> {
     throw new QuantDbError(mapped.reason === 'query' ? 'connection' : mapped.reason,
       `Cannot use the given client (${server}): ${mapped.message}`, { code: mapped.code, cause: mapped.cause })
   }
-  return new PostgresDriver({ pool: client, watch, server, prepared: options.prepare !== false, shared: { restore } })
+  return new PostgresDriver({ pool: client, watch, server, prepared: options.prepare !== false, shared: { restore }, drizzle: drizzleBase(schema) })
 }

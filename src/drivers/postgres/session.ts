@@ -4,9 +4,9 @@
 // and (2) inside a transaction is refused without a write once the connection is gone (see
 // transaction.ts). drizzle-orm/postgres-js would call the client directly and wrap errors itself.
 import { entityKind } from 'drizzle-orm'
-import { relSchemaOf, type RelSchema } from '../rel-schema.js'
-import { PgDatabase, PgDialect, PgPreparedQuery, PgSession, PgTransaction } from 'drizzle-orm/pg-core'
-import type { PgQueryResultHKT, PgTransactionConfig, PreparedQueryConfig, SelectedFieldsOrdered } from 'drizzle-orm/pg-core'
+import type { DrizzleBase, RelSchema } from '../rel-schema.js'
+import { PgDatabase, PgPreparedQuery, PgSession, PgTransaction } from 'drizzle-orm/pg-core'
+import type { PgDialect, PgQueryResultHKT, PgTransactionConfig, PreparedQueryConfig, SelectedFieldsOrdered } from 'drizzle-orm/pg-core'
 import { fillPlaceholders, type Query } from 'drizzle-orm/sql'
 import { mapResultRow } from '../../internal/drizzle-utils.js'
 import type * as schemaModule from '../../schema/index.js'
@@ -103,10 +103,12 @@ class PostgresTransaction extends PgTransaction<PgQueryResultHKT, Schema, RelSch
   }
 }
 
-/** drizzle over a postgres runner (the pool, or one transaction). */
-export function drizzlePostgres(runner: SessionRunner, schema: Schema, client?: unknown): QuantDatabase {
-  const relSchema = relSchemaOf(schema)
-  const dialect = new PgDialect()
+/**
+ * drizzle over a postgres runner (the pool, or one transaction): a new session on the driver's
+ * `base` (its dialect and relational schema, built once when the driver opened).
+ */
+export function drizzlePostgres(runner: SessionRunner, base: DrizzleBase, client?: unknown): QuantDatabase {
+  const { dialect, relSchema } = base
   const db = new PgDatabase(dialect, new PostgresSession(runner, dialect, relSchema), relSchema as never)
   // drizzle-orm/postgres-js exposes its client as $client; keep that for code written against it.
   if (client !== undefined) Object.defineProperty(db, '$client', { value: client })

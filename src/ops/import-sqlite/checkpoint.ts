@@ -20,6 +20,7 @@ export interface Checkpoint {
 
 const SCHEMA = 'quantdb_import'
 
+/** @internal */
 export async function ensureCheckpointTable(runner: QueryRunner): Promise<void> {
   await runner.exec(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA};
     CREATE TABLE IF NOT EXISTS ${SCHEMA}.progress (
@@ -28,6 +29,7 @@ export async function ensureCheckpointTable(runner: QueryRunner): Promise<void> 
       updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (source, table_name))`)
 }
 
+/** @internal */
 export async function readCheckpoints(runner: QueryRunner, source: string): Promise<Map<string, Checkpoint>> {
   const exists = await runner.query<{ t: string | null }>(`SELECT to_regclass('${SCHEMA}.progress')::text AS t`)
   if (!exists[0]?.t) return new Map()
@@ -39,6 +41,7 @@ export async function readCheckpoints(runner: QueryRunner, source: string): Prom
   }]))
 }
 
+/** @internal */
 export async function saveCheckpoint(runner: QueryRunner, source: string, c: Checkpoint): Promise<void> {
   await runner.query(`INSERT INTO ${SCHEMA}.progress AS p
       (source, table_name, last_rowid, rows_read, rows_accepted, rows_rejected, finished)
@@ -48,6 +51,7 @@ export async function saveCheckpoint(runner: QueryRunner, source: string, c: Che
   [source, c.table, c.lastRowid, c.read, c.accepted, c.rejected, c.finished])
 }
 
+/** @internal */
 export async function clearCheckpoints(runner: QueryRunner, source: string): Promise<void> {
   const exists = await runner.query<{ t: string | null }>(`SELECT to_regclass('${SCHEMA}.progress')::text AS t`)
   if (exists[0]?.t) await runner.query(`DELETE FROM ${SCHEMA}.progress WHERE source = $1`, [source])

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { QuantDbError } from '../../errors.js'
+import { invalidArgument, QuantDbError } from '../../errors.js'
 import type { RepoContext } from '../../repos/context.js'
 import { createRepos } from '../../repos/create.js'
 import { validateDatabase, type ValidationReport } from '../validate.js'
@@ -121,10 +121,11 @@ async function importedRange(ctx: RepoContext, spec: TableSpec): Promise<{ from:
 
 /**
  * Imports a legacy SQLite file (spec 9, by column name). See `Ops.importSqlite` for the contract.
+ * @internal
  */
 export async function importSqlite(ctx: RepoContext, file: string, options: ImportSqliteOptions = {}): Promise<ImportReport> {
   const batchSize = options.batchSize ?? 5_000
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new QuantDbError('validation', 'batchSize must be a whole number >= 1')
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidArgument('batchSize', `must be a whole number of at least 1, got ${String(batchSize)}`)
   const dryRun = options.dryRun === true
   const source = resolve(file)
   const rejectsFile = options.rejectsFile ?? `${file}${dryRun ? '.dry-run' : ''}.rejects.jsonl`

@@ -106,7 +106,7 @@ const snapshotSpec: TableSpec = {
   },
 }
 
-/** The portfolio tables, in foreign-key order (after tickers). */
+/** The portfolio tables, in foreign-key order (after tickers). @internal */
 export const PORTFOLIO_TABLES: readonly TableSpec[] = [positionSpec, tradeSpec, snapshotSpec]
 
 /** One line of the reconciliation: a position's quantity vs the net quantity (BUY - SELL) of the trades. */
@@ -119,7 +119,7 @@ export interface PositionReconciliation {
   matches: boolean
 }
 
-/** Every (ticker, region) with a position or a trade, after the import: reported, never refused. */
+/** Every (ticker, region) with a position or a trade, after the import: reported, never refused. @internal */
 export async function reconcilePositions(runner: QueryRunner): Promise<PositionReconciliation[]> {
   const rows = await runner.query<{ ticker: string; region: string; position: string | number; net: string | number }>(`
     SELECT ticker, region, coalesce(p.quantity, 0) AS position, coalesce(t.net, 0) AS net

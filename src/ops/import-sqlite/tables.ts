@@ -37,6 +37,7 @@ export interface ImportEnv {
  * How one legacy table is imported: its columns by SQL name (the input field is the camelCase name),
  * the ones the legacy table must have, the ones the database sets itself (left out), and the writer
  * that sends a batch through the repository (`repos` and `runner` are null in a dry run: validation only).
+ * @internal
  */
 export interface TableSpec {
   table: string
@@ -162,7 +163,7 @@ const backtestSpec: TableSpec = {
   },
 }
 
-/** The tables imported, in foreign-key order (tickers before the tables that reference them). */
+/** The tables imported, in foreign-key order (tickers before the tables that reference them). @internal */
 export const IMPORTED_TABLES: readonly TableSpec[] = [tickersSpec, ohlcvSpec, factorSpec, backtestSpec]
 
 /** Tables of the schema that are counted and reported, not imported. */

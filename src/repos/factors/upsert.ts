@@ -1,8 +1,9 @@
 import { QuantDbError } from '../../errors.js'
-import { getTableColumns, type Column } from 'drizzle-orm'
 import type { QueryRunner } from '../../drivers/types.js'
 import { chunks } from '../../internal/batch.js'
 import { arrayLiteral } from '../../internal/sql-arrays.js'
+import { mergeSql, unnestSource } from '../../internal/merge-sql.js'
+import { tableColumns, type ColumnKind } from '../../internal/table-columns.js'
 import { factorScores, type NewFactorScoreRow } from '../../schema/index.js'
 
 // The bulk write path of `qdb.factors.upsert`: one INSERT ... SELECT ... FROM unnest(...) ... ON
@@ -13,60 +14,40 @@ import { factorScores, type NewFactorScoreRow } from '../../schema/index.js'
 // rows, but without the temporary table, and without the ~90 ms a COPY costs on a server for a small
 // call; the foreign key to `tickers`, checked row by row, is most of the time either way.
 
-interface ArrayColumn {
-  field: keyof NewFactorScoreRow
-  name: string
-  /** The array type of its parameter; the INSERT then assigns each element to the column's type. */
-  array: string
-  /** The element as array-literal input: the same text drizzle binds for the value. */
-  element: (value: unknown) => unknown
-}
+const SCORE = tableColumns(factorScores)
+const TOUCHED = SCORE.ofField('lastUpdated').name
 
 const same = (value: unknown): unknown => value
 // drizzle binds JSON.stringify(value) for a jsonb column; validated documents are plain JSON.
 const json = (value: unknown): unknown => (value === null || value === undefined ? value : JSON.stringify(value))
 
-function arrayColumn(field: string, column: Column): ArrayColumn {
-  const base = { field: field as keyof NewFactorScoreRow, name: column.name }
-  switch (column.columnType) {
+/** The element as array-literal input: the same text drizzle binds for the value. */
+function elementOf(kind: ColumnKind, name: string): (value: unknown) => unknown {
+  switch (kind) {
     // Numbers go as String(value), what drizzle binds; numeric(p, s) rounds them on assignment, as it
     // rounded the bound text (half away from zero). Validated numbers are finite and fit.
-    case 'PgNumericNumber': return { ...base, array: 'numeric[]', element: same }
-    case 'PgJsonb': return { ...base, array: 'jsonb[]', element: json }
-    case 'PgDateString': return { ...base, array: 'date[]', element: same } // 'YYYY-MM-DD', validated
-    // text[], not varchar(n)[]: the assignment to varchar(n) refuses a longer value, where a cast would cut it.
-    case 'PgVarchar': return { ...base, array: 'text[]', element: same }
+    case 'number': case 'text': case 'date': return same // dates 'YYYY-MM-DD', validated
+    case 'json': return json
     default:
-      throw new QuantDbError('configuration', `factor_scores.${column.name}: no array parameter for a ${column.columnType} column (src/repos/factors/upsert.ts)`)
+      throw new QuantDbError('configuration', `factor_scores.${name}: no array parameter for a ${kind} column (src/repos/factors/upsert.ts)`)
   }
 }
 
 // Every column but last_updated, which keeps its DEFAULT (now()) on insert and is set to now() on update.
-const COLUMNS: readonly ArrayColumn[] = Object.entries(getTableColumns(factorScores))
-  .filter(([, column]) => column.name !== 'last_updated')
-  .map(([field, column]) => arrayColumn(field, column))
-const COLUMN_LIST = COLUMNS.map((c) => `"${c.name}"`).join(', ')
-const KEY = new Set(['ticker', 'region', 'calculation_date'])
-// A row is one calculation: every column but the key is replaced, omitted fields included (the
-// validated row carries them as NULL), and last_updated is refreshed.
-const SET = COLUMNS.filter((c) => !KEY.has(c.name)).map((c) => `"${c.name}" = excluded."${c.name}"`).concat('last_updated = now()').join(', ')
-// A row sent again with the same values is left alone (not rewritten, `last_updated` kept): the
-// upsert then counts it `unchanged`, as ohlcv.upsert and tickers.upsert do.
-const VALUES = COLUMNS.filter((c) => !KEY.has(c.name))
-const DIFFERS = `(${VALUES.map((c) => `factor_scores."${c.name}"`).join(', ')}) IS DISTINCT FROM (${VALUES.map((c) => `excluded."${c.name}"`).join(', ')})`
+// Each goes as an array of its parameter type (text[], not varchar(n)[]: the assignment to varchar(n)
+// refuses a longer value, where a cast would cut it).
+const COLUMNS = SCORE.all.filter((c) => c.name !== TOUCHED).map((c) => ({ field: c.field as keyof NewFactorScoreRow, element: elementOf(c.kind, c.name) }))
+const NAMES = SCORE.all.filter((c) => c.name !== TOUCHED).map((c) => c.name)
 
 /**
- * Key order: concurrent upserts of overlapping rows lock them in the same order (no deadlock).
- * `xmax = 0` marks a row this statement inserted; an updated row carries the updater's transaction id
- * (checked on TimescaleDB too, compressed chunks included: test/integration/factors).
+ * A row is one calculation: every column but the key is replaced, omitted fields included (the
+ * validated row carries them as NULL), and last_updated is refreshed. A row sent again with the same
+ * values is left alone (not rewritten, `last_updated` kept): the upsert then counts it `unchanged`,
+ * as ohlcv.upsert and tickers.upsert do. Key order: concurrent upserts of overlapping rows lock them in
+ * the same order (no deadlock). `xmax = 0` marks a row this statement inserted; an updated row carries
+ * the updater's transaction id (checked on TimescaleDB too, compressed chunks included: test/integration/factors).
  */
-const MERGE = `WITH merged AS (
-    INSERT INTO factor_scores (${COLUMN_LIST})
-    SELECT * FROM unnest(${COLUMNS.map((c, i) => `$${i + 1}::${c.array}`).join(', ')}) AS s(${COLUMN_LIST})
-    ORDER BY ticker, region, calculation_date
-    ON CONFLICT (ticker, region, calculation_date) DO UPDATE SET ${SET} WHERE ${DIFFERS}
-    RETURNING (xmax = 0) AS inserted)
-  SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM merged`
+const MERGE = mergeSql({ table: SCORE, columns: NAMES, source: unnestSource(SCORE, NAMES, true), touch: TOUCHED })
 
 /** The bound parameters of one batch: per column, the array literal of its values. */
 export function mergeParameters(rows: readonly NewFactorScoreRow[]): string[] {

@@ -1,14 +1,8 @@
 import { INDICATOR_FIELDS, type OhlcvBarInput } from '../../validation/ohlcv.js'
+import { ADJUSTED_COLUMN, INDICATOR_COLUMNS, KEY_COLUMNS, PRICE_COLUMNS } from './columns.js'
 
 // Bars as COPY ... (FORMAT csv) text. Only validated bars get here: numbers are finite, volume a
 // safe integer (printed without exponent), ticker/region/timeframe non-empty strings.
-
-/** SQL column names, in the order the CSV writes them; which ones a batch carries depends on its shape. */
-export const KEY_COLUMNS = ['ticker', 'region', 'date', 'timeframe'] as const
-export const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const
-export const INDICATOR_COLUMNS = [
-  'ma5', 'ma20', 'ma60', 'ma120', 'ma200', 'rsi', 'macd', 'macd_signal', 'bb_upper', 'bb_middle', 'bb_lower', 'atr',
-] as const
 
 /** Which optional groups of columns a batch of bars writes. */
 export interface BarShape {
@@ -31,7 +25,7 @@ export function shapeOf(b: OhlcvBarInput): BarShape {
 export function columnsOf(shape: BarShape): string[] {
   return [
     ...KEY_COLUMNS, ...PRICE_COLUMNS,
-    ...(shape.adjusted ? ['adjusted_close'] : []),
+    ...(shape.adjusted ? [ADJUSTED_COLUMN] : []),
     ...(shape.indicators ? INDICATOR_COLUMNS : []),
   ]
 }
@@ -46,7 +40,11 @@ function num(v: number | null | undefined): string {
   return v === null || v === undefined ? '' : String(v)
 }
 
-/** The CSV text of `bars` (all of one shape), one line per bar, columns as `columnsOf(shape)`. */
+/**
+ * The CSV text of `bars` (all of one shape), one line per bar, columns as `columnsOf(shape)`. Written
+ * out by hand for speed (the hot path of an ingest); test/unit/table-columns.test.ts checks that it
+ * writes every column of `columnsOf` in that order.
+ */
 export function barsToCsv(bars: readonly OhlcvBarInput[], shape: BarShape): string {
   const lines = new Array<string>(bars.length)
   for (let i = 0; i < bars.length; i++) {

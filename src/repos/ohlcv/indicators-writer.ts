@@ -5,11 +5,12 @@ import { INDICATOR_FIELDS } from '../../validation/ohlcv.js'
 import { isoDate, regionCode, tickerCode } from '../../validation/rules.js'
 import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
-import { INDICATOR_COLUMNS } from './csv.js'
+import { BAR, INDICATOR_COLUMNS, KEY_COLUMNS } from './columns.js'
 import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
 import { name } from '../../validation/text.js'
 import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
 import { embeddedReclaimer } from './embedded-reclaim.js'
+import { QuantDbError } from '../../errors.js'
 
 export interface RecomputeOptions {
   region: string
@@ -88,6 +89,10 @@ function csvLines(ticker: string, region: string, timeframe: string, days: Int32
   }
 }
 
+/** The staging table: the key and the twelve indicators, typed as in ohlcv_data (the CSV lines' columns). */
+const STAGED = [...KEY_COLUMNS, ...INDICATOR_COLUMNS]
+const STAGE_COLUMNS = BAR.ddl(STAGED)
+
 /**
  * Writes the lines in date order, one batch at a time: each batch spans few days, so the date bounds
  * of its UPDATE let TimescaleDB (or the planner on a plain table) skip every other chunk, and the
@@ -96,14 +101,13 @@ function csvLines(ticker: string, region: string, timeframe: string, days: Int32
  */
 async function writeIndicators(tx: QueryRunner, ctx: RepoContext, stage: string, lines: StageLine[], batch: number, written: DayRange): Promise<number> {
   lines.sort((a, b) => a.day - b.day)
-  const defs = INDICATOR_COLUMNS.map((c) => `"${c}" numeric(${c === 'rsi' ? '8' : '18'},4)`).join(', ')
-  await prepareWrite(tx, ctx, { name: stage, columns: `ticker varchar(20), region varchar(5), date date, timeframe varchar(10), ${defs}` })
+  await prepareWrite(tx, ctx, { name: stage, columns: STAGE_COLUMNS })
   const stored = INDICATOR_COLUMNS.map((c) => `o."${c}"`).join(', ')
   const fresh = INDICATOR_COLUMNS.map((c) => `s."${c}"`).join(', ')
   let updated = 0
   for (let i = 0; i < lines.length; i += batch) {
     const part = lines.slice(i, i + batch)
-    await tx.copyCsv(stage, ['ticker', 'region', 'date', 'timeframe', ...INDICATOR_COLUMNS], part.map((l) => l.line).join('\n') + '\n')
+    await tx.copyCsv(stage, STAGED, part.map((l) => l.line).join('\n') + '\n')
     await tx.exec(`ANALYZE ${stage}`)
     // Literal bounds (days we computed, not input): known when the statement is planned.
     const first = dayToIso(part[0]!.day)
@@ -145,7 +149,7 @@ function aggregates(from: string | undefined): string {
 /** Throws unless the days are strictly increasing (see `aggregates`). */
 function inDateOrder(ticker: string, days: Int32Array): Int32Array {
   for (let i = 1; i < days.length; i++) {
-    if ((days[i] as number) <= (days[i - 1] as number)) throw new Error(`recomputeIndicators: bars of ${ticker} not read in date order`)
+    if ((days[i] as number) <= (days[i - 1] as number)) throw new QuantDbError('query', `recomputeIndicators: bars of ${ticker} not read in date order`)
   }
   return days
 }
@@ -211,6 +215,7 @@ async function readWindowed(runner: QueryRunner, group: readonly string[], regio
  * Recomputes and stores the indicator columns (see `OhlcvRepo.recomputeIndicators`): per group of
  * tickers, one read of their bars as arrays, `computeIndicators`, then a bulk UPDATE from a COPY-filled
  * staging table, in one transaction per group.
+ * @internal
  */
 export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOptions): Promise<RecomputeResult> {
   checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))

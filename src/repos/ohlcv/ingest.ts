@@ -5,6 +5,8 @@ import { checkBars, type OhlcvBarInput } from '../../validation/ohlcv.js'
 import { checkOne, type RejectedRow } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { barsToCsv, columnsOf, shapeOf, type BarShape } from './csv.js'
+import { BAR, TOUCHED_COLUMN } from './columns.js'
+import { mergeSql, stagedSource, unnestSource } from '../../internal/merge-sql.js'
 import { arrayLiteral } from '../../internal/sql-arrays.js'
 import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
 import { copyStraight, nothingStoredIn, spanOf } from './direct-copy.js'
@@ -47,11 +49,8 @@ export const DEFAULT_STRATEGY: Record<QueryRunner['kind'], IngestStrategy> = { e
 // PGlite handles ~5,000-row statements comfortably (one crashed on a 60,000-parameter insert); a server takes far larger COPY batches.
 const DEFAULT_BATCH: Record<QueryRunner['kind'], number> = { embedded: 5_000, postgres: 50_000 }
 
-const SQL_TYPE: Record<string, string> = {
-  ticker: 'varchar(20)', region: 'varchar(5)', date: 'date', timeframe: 'varchar(10)', volume: 'bigint', rsi: 'numeric(8,4)',
-}
-const typeOf = (column: string): string => SQL_TYPE[column] ?? 'numeric(18,4)'
-const ALL_COLUMNS = columnsOf({ adjusted: true, indicators: true })
+// The staging table takes every column a bar can set, typed as in ohlcv_data.
+const STAGE_COLUMNS = BAR.ddl(columnsOf({ adjusted: true, indicators: true }))
 
 const optionsSchema = z.object({
   onInvalid: z.enum(['throw', 'skip']).optional(),
@@ -59,32 +58,18 @@ const optionsSchema = z.object({
   strategy: z.enum(['copy', 'unnest', 'values']).optional(),
 })
 
-/** The ON CONFLICT merge of `source` (a SELECT or VALUES over `columns`), counting inserted and updated rows. */
-function mergeSql(columns: readonly string[], source: string): string {
-  const values = columns.slice(4)
-  const cols = columns.map((c) => `"${c}"`).join(', ')
-  const set = values.map((c) => `"${c}" = excluded."${c}"`).join(', ')
-  const stored = values.map((c) => `o."${c}"`).join(', ')
-  const proposed = values.map((c) => `excluded."${c}"`).join(', ')
-  // Identical re-sends are left alone (no write, no new last_updated); `xmax = 0` marks a fresh insert.
-  return `WITH merged AS (
-    INSERT INTO ohlcv_data AS o (${cols}) ${source}
-    ON CONFLICT (ticker, region, date, timeframe) DO UPDATE SET ${set}, last_updated = now()
-    WHERE (${stored}) IS DISTINCT FROM (${proposed})
-    RETURNING (xmax = 0) AS inserted)
-  SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM merged`
-}
+/**
+ * The merge of `source` (a SELECT or VALUES over `columns`), counting inserted and updated rows.
+ * Identical re-sends are left alone (no write, no new last_updated).
+ */
+const merge = (columns: readonly string[], source: string): string => mergeSql({ table: BAR, columns, source, touch: TOUCHED_COLUMN })
 
-function valueOf(b: OhlcvBarInput, column: string): unknown {
-  switch (column) {
-    case 'timeframe': return b.timeframe ?? 'daily'
-    case 'adjusted_close': return b.adjustedClose ?? null
-    case 'macd_signal': return b.macdSignal ?? null
-    case 'bb_upper': return b.bbUpper ?? null
-    case 'bb_middle': return b.bbMiddle ?? null
-    case 'bb_lower': return b.bbLower ?? null
-    default: return (b as unknown as Record<string, unknown>)[column] ?? null
-  }
+/** Per column, a bar's value for it: its field, or the column's constant default (timeframe 'daily'), or NULL. */
+function valueGetters(columns: readonly string[]): ((b: OhlcvBarInput) => unknown)[] {
+  return columns.map((column) => {
+    const { field, constantDefault } = BAR.column(column)
+    return (b) => (b as unknown as Record<string, unknown>)[field] ?? constantDefault ?? null
+  })
 }
 
 interface Counts { inserted: number; updated: number }
@@ -95,18 +80,17 @@ async function writeBatch(tx: QueryRunner, strategy: IngestStrategy, stage: stri
   if (strategy === 'copy') {
     await tx.copyCsv(stage, columns, barsToCsv(bars, shape))
     // Key order: concurrent ingests of overlapping bars lock rows in the same order (no deadlock).
-    const select = `SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM ${stage} ORDER BY ticker, region, date, timeframe`
-    rows = await tx.query(mergeSql(columns, select))
+    rows = await tx.query(merge(columns, stagedSource(BAR, stage, columns)))
     // The commit empties the stage (ON COMMIT DELETE ROWS): the last batch of a top-level call skips the round trip.
     if (emptyAfter) await tx.exec(`TRUNCATE ${stage}`)
   } else if (strategy === 'unnest') {
-    const arrays = columns.map((c) => arrayLiteral(bars.map((b) => valueOf(b, c))))
-    const source = `SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${typeOf(c)}[]`).join(', ')})`
-    rows = await tx.query(mergeSql(columns, source), arrays)
+    const arrays = valueGetters(columns).map((valueOf) => arrayLiteral(bars.map(valueOf)))
+    rows = await tx.query(merge(columns, unnestSource(BAR, columns, false)), arrays)
   } else {
     const params: unknown[] = []
-    const tuples = bars.map((b) => `(${columns.map((c) => { params.push(valueOf(b, c)); return `$${params.length}` }).join(', ')})`)
-    rows = await tx.query(mergeSql(columns, `VALUES ${tuples.join(', ')}`), params)
+    const getters = valueGetters(columns)
+    const tuples = bars.map((b) => `(${getters.map((valueOf) => { params.push(valueOf(b)); return `$${params.length}` }).join(', ')})`)
+    rows = await tx.query(merge(columns, `VALUES ${tuples.join(', ')}`), params)
   }
   return { inserted: Number(rows[0]?.inserted ?? 0), updated: Number(rows[0]?.updated ?? 0) }
 }
@@ -179,7 +163,7 @@ export async function upsertBars(
     }
     const stage = strategy === 'copy' ? acquireStage('qdb_ohlcv_stage') : undefined
     try {
-      await prepareWrite(tx, ctx, stage && { name: stage.name, columns: ALL_COLUMNS.map((c) => `"${c}" ${typeOf(c)}`).join(', ') })
+      await prepareWrite(tx, ctx, stage && { name: stage.name, columns: STAGE_COLUMNS })
       for (const [i, { shape, batch }] of batches.entries()) {
         const emptyAfter = i < batches.length - 1 || nested
         const counts = await writeBatch(tx, strategy, stage?.name ?? '', batch, shape, emptyAfter)

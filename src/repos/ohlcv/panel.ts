@@ -4,14 +4,16 @@ import { checkOne } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { arrayLiteral, dayToIso, epochDay, isoToDay, toFloat64, toInt32 } from '../../internal/sql-arrays.js'
 import { name } from '../../validation/text.js'
+import type { OhlcvRow } from '../../schema/index.js'
+import { BAR } from './columns.js'
 
-/** Panel fields (camelCase) and their columns. */
-export const PANEL_COLUMNS = {
-  open: 'open', high: 'high', low: 'low', close: 'close', volume: 'volume', adjustedClose: 'adjusted_close',
-  ma5: 'ma5', ma20: 'ma20', ma60: 'ma60', ma120: 'ma120', ma200: 'ma200', rsi: 'rsi', macd: 'macd',
-  macdSignal: 'macd_signal', bbUpper: 'bb_upper', bbMiddle: 'bb_middle', bbLower: 'bb_lower', atr: 'atr',
-} as const
-export type PanelField = keyof typeof PANEL_COLUMNS
+/** A numeric field of a bar: a price, `volume` or an indicator (every `number` column of `ohlcv_data`). */
+export type PanelField = { [K in keyof OhlcvRow]-?: OhlcvRow[K] extends number | null ? K : never }[keyof OhlcvRow]
+
+/** Panel fields (camelCase) and their columns: every numeric column of the drizzle table, in table order. */
+export const PANEL_COLUMNS = Object.fromEntries(
+  BAR.all.filter((c) => c.kind === 'number').map((c) => [c.field, c.name]),
+) as Readonly<Record<PanelField, string>>
 
 export interface PanelOptions<F extends PanelField = 'close'> {
   /** Tickers, in the order the panel lists them (duplicates are dropped). */

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ValidationError } from '../../src/index.js'
+import { createTestDb, type TestDb } from '../../src/testing/index.js'
+
+// qdb.ops and createTestDb validate their arguments like the repositories: a ValidationError whose
+// issues name the field, as a rejection (never a synchronous throw), before any SQL runs (so the
+// embedded database, where every op is allowed, suffices).
+
+/** The ValidationError `call` rejected with, and the fields its issues name. */
+async function refusedFields(call: () => Promise<unknown>): Promise<string[]> {
+  const error = await call().then(() => undefined, (e: unknown) => e)
+  expect(error).toBeInstanceOf(ValidationError)
+  return (error as ValidationError).issues.map((i) => i.field)
+}
+
+describe('ops arguments', () => {
+  let qdb: TestDb
+  beforeAll(async () => { qdb = await createTestDb() }, 120_000)
+  afterAll(async () => { await qdb?.close() })
+
+  it('compress and decompress take { olderThan } / { newerThan } as intervals, and only hypertables', async () => {
+    expect(await refusedFields(() => qdb.ops.compress('ohlcv_data', { olderThan: '30 days; DROP TABLE x' }))).toEqual(['olderThan'])
+    expect(await refusedFields(() => qdb.ops.compress('ohlcv_data', { olderThan: 30 as never }))).toEqual(['olderThan'])
+    expect(await refusedFields(() => qdb.ops.compress('ohlcv_data', { olderThan: '30 days', extra: 1 } as never))).toEqual(['(row)'])
+    expect(await refusedFields(() => qdb.ops.compress('tickers'))).toEqual(['table'])
+    expect(await refusedFields(() => qdb.ops.decompress('ohlcv_data', { newerThan: 'yesterday' }))).toEqual(['newerThan'])
+    // A valid interval in words, several units, any case: accepted (nothing to compress yet).
+    expect(await qdb.ops.compress('ohlcv_data', { olderThan: '1 Year 6 months' })).toBe(0)
+    expect(await qdb.ops.decompress('ohlcv_data')).toBe(0)
+  })
+
+  it('slowQueries refuses a bad limit as such, not as a missing pg_stat_statements', async () => {
+    expect(await refusedFields(() => qdb.ops.slowQueries({ limit: -1 }))).toEqual(['limit'])
+    expect(await refusedFields(() => qdb.ops.slowQueries({ limit: 2.5 }))).toEqual(['limit'])
+  })
+
+  it('mergeCompressedChunks: a ValidationError with issues for the table and each option', async () => {
+    expect(await refusedFields(() => qdb.ops.mergeCompressedChunks('tickers'))).toEqual(['table'])
+    expect(await refusedFields(() => qdb.ops.mergeCompressedChunks('ohlcv_data', { interval: 'a year' }))).toEqual(['interval'])
+    expect(await refusedFields(() => qdb.ops.mergeCompressedChunks('ohlcv_data', { recompress: 'yes' as never }))).toEqual(['recompress'])
+  })
+
+  it('runJobs takes a function or nothing', async () => {
+    expect(await refusedFields(() => qdb.ops.runJobs('ohlcv_data' as never))).toEqual(['filter'])
+  })
+})
+
+describe('createTestDb arguments', () => {
+  it('refuses an unknown mode instead of treating it as a server', async () => {
+    expect(await refusedFields(() => createTestDb({ mode: 'postgress' as never }))).toEqual(['mode'])
+    expect(await refusedFields(() => createTestDb({ migrate: 'no' as never }))).toEqual(['migrate'])
+  })
+})
