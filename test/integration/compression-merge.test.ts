@@ -17,7 +17,7 @@ forEachTarget('merging compressed chunks', (target, db) => {
   it('compresses ohlcv_data into batches that carry the date range and no bloom filters (migration 0003)', async () => {
     if (!target.timescale) return // plain PostgreSQL: no compression, the migration does nothing
     await db().ohlcv.upsert(bars.filter((b) => b.date < '2021-02-01'))
-    expect(await db().ops.compress('ohlcv_data', '1 day')).toBeGreaterThanOrEqual(1)
+    expect(await db().ops.compress('ohlcv_data', { olderThan: '1 day' })).toBeGreaterThanOrEqual(1)
     const columns = await db().query<{ name: string }>(
       `SELECT a.attname AS name FROM _timescaledb_catalog.chunk c
        JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id AND h.table_name = 'ohlcv_data'
@@ -28,7 +28,7 @@ forEachTarget('merging compressed chunks', (target, db) => {
     expect(names).toContain('_ts_meta_min_1') // the date's min/max per batch: chunk and batch exclusion
     expect(names).toContain('_ts_meta_max_1')
     expect(names.filter((n) => n.includes('bloom'))).toEqual([])
-    await db().ops.decompress('ohlcv_data', '100 years')
+    await db().ops.decompress('ohlcv_data', { newerThan: '100 years' })
     await db().exec('TRUNCATE ohlcv_data')
   })
 

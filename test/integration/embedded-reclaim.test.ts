@@ -22,7 +22,7 @@ describe('a full recomputeIndicators over compressed history [embedded]', () => 
   beforeAll(async () => {
     db = await openTarget(embedded)
     await db.ohlcv.upsert(market.bars)
-    expect(await db.ops.compress('ohlcv_data', '1 day')).toBeGreaterThanOrEqual(14)
+    expect(await db.ops.compress('ohlcv_data', { olderThan: '1 day' })).toBeGreaterThanOrEqual(14)
   })
   afterAll(() => db.close())
 
@@ -35,9 +35,9 @@ describe('a full recomputeIndicators over compressed history [embedded]', () => 
     const stored = await db.query(CHECKSUM)
 
     // The same rows, decompressed and compressed again in one go: the size they need.
-    await db.ops.decompress('ohlcv_data', '100 years')
+    await db.ops.decompress('ohlcv_data', { newerThan: '100 years' })
     await db.exec('VACUUM ohlcv_data')
-    await db.ops.compress('ohlcv_data', '1 day')
+    await db.ops.compress('ohlcv_data', { olderThan: '1 day' })
     await db.exec('VACUUM ohlcv_data')
     const [fresh] = await db.query<{ bytes: number }>(SIZE)
     expect(await db.query(CHECKSUM)).toEqual(stored)

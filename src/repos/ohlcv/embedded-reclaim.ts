@@ -4,7 +4,10 @@ import type { RepoContext } from '../context.js'
 export interface Reclaimer {
   /** After each committed group: recompress what the group decompressed, vacuum it, checkpoint. */
   afterGroup(): Promise<void>
-  /** After the last group: rewrite the chunks touched, which leaves their files at the size of their rows. */
+  /**
+   * After the last group (instead of `afterGroup`): rewrite the chunks touched, which leaves their files
+   * at the size of their rows. One rewrite for a call of one group (up to 100 tickers).
+   */
   finish(): Promise<void>
 }
 
@@ -48,6 +51,7 @@ export function embeddedReclaimer(ctx: RepoContext): Reclaimer {
       await ctx.runner.exec('CHECKPOINT')
     },
     async finish() {
+      if (ctx.capabilities.timescale) for (const chunk of await partialChunks(ctx)) touched.add(chunk)
       for (const chunk of touched) {
         await ctx.runner.query('SELECT decompress_chunk($1::regclass, if_compressed => TRUE)', [chunk])
         await ctx.runner.query('SELECT compress_chunk($1::regclass, if_not_compressed => TRUE)', [chunk])

@@ -251,7 +251,8 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
       }
       if (lines.length > 0) {
         result.updated += await ctx.runner.transaction((tx) => writeIndicators(tx, ctx, stage.name, lines, WRITE_ROWS[ctx.runner.kind], written))
-        await reclaim.afterGroup() // embedded: recompress, vacuum, checkpoint (the next group reuses the space)
+        // Embedded: recompress, vacuum, checkpoint, so the next group reuses the space (the last one: finish()).
+        if (i + TICKERS_PER_READ < tickers.length) await reclaim.afterGroup()
       }
       result.tickers += group.length
       options.onProgress?.({ tickers: result.tickers, total: tickers.length })
