@@ -14,24 +14,6 @@ const compressedChunks = `SELECT range_start::date::text AS s, range_end::date::
   WHERE hypertable_name = 'ohlcv_data' AND is_compressed ORDER BY range_start`
 
 forEachTarget('merging compressed chunks', (target, db) => {
-  it('compresses ohlcv_data into batches that carry the date range and no bloom filters (migration 0003)', async () => {
-    if (!target.timescale) return // plain PostgreSQL: no compression, the migration does nothing
-    await db().ohlcv.upsert(bars.filter((b) => b.date < '2021-02-01'))
-    expect(await db().ops.compress('ohlcv_data', { olderThan: '1 day' })).toBeGreaterThanOrEqual(1)
-    const columns = await db().query<{ name: string }>(
-      `SELECT a.attname AS name FROM _timescaledb_catalog.chunk c
-       JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id AND h.table_name = 'ohlcv_data'
-       JOIN _timescaledb_catalog.chunk z ON z.id = c.compressed_chunk_id
-       JOIN pg_attribute a ON a.attrelid = format('%I.%I', z.schema_name, z.table_name)::regclass AND a.attnum > 0
-       ORDER BY c.id, a.attnum LIMIT 200`)
-    const names = columns.map((c) => c.name)
-    expect(names).toContain('_ts_meta_min_1') // the date's min/max per batch: chunk and batch exclusion
-    expect(names).toContain('_ts_meta_max_1')
-    expect(names.filter((n) => n.includes('bloom'))).toEqual([])
-    await db().ops.decompress('ohlcv_data', { newerThan: '100 years' })
-    await db().exec('TRUNCATE ohlcv_data')
-  })
-
   it('merges compressed months into yearly chunks: every row kept, reads identical, upserts still work, an honest ratio', async () => {
     if (!target.timescale) {
       const e = await db().ops.mergeCompressedChunks('ohlcv_data', { interval: '1 year' }).then(() => null, (x: unknown) => x)
