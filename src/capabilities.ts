@@ -11,6 +11,7 @@ export interface Capabilities {
   timescaleVersion: string | null
   /** `server_version` of the database. */
   postgresVersion: string
+  /** `embedded` (PGlite in this process) or `postgres` (a server reached through postgres.js). */
   mode: DriverKind
 }
 
@@ -20,6 +21,7 @@ export interface Capabilities {
  * Before migrate() the answer is "migrate() will be able to create it"; afterwards, "it is installed, answers,
  * and its licensed module (TSL) is loaded": without that module compressed chunks cannot be read and
  * continuous aggregates refuse every write, so an extension that only half loaded is not TimescaleDB.
+ * @internal
  */
 export async function detectCapabilities(runner: QueryRunner): Promise<Capabilities> {
   const [info] = await runner.query<{ pg: string; ts: string | null; available: boolean }>(

@@ -42,15 +42,26 @@ export interface QuantDbErrorFields {
 
 /** Everything the library throws: a `reason`, the server's fields, `isRetryable`; never a password or bound value. */
 export class QuantDbError extends Error {
+  /** `QuantDbError`, or the subclass's name (`ValidationError`, `NotFoundError`). */
   override readonly name: string = 'QuantDbError'
+  /**
+   * What went wrong, as a stable word to switch on: `connection`, `validation`, `unique_violation`, ... (see
+   * {@link QuantDbErrorReason}).
+   */
   readonly reason: QuantDbErrorReason
   /** SQLSTATE, or a Node error code such as `ECONNREFUSED`. */
   readonly code: string | undefined
+  /** The server's DETAIL line, bound values redacted; undefined when the server gave none. */
   readonly detail: string | undefined
+  /** The server's HINT, when it gave one. */
   readonly hint: string | undefined
+  /** The constraint that refused the row (e.g. `tickers_pkey`), for constraint violations. */
   readonly constraint: string | undefined
+  /** The table concerned: the server's, or the repository's for a ValidationError or NotFoundError. */
   readonly table: string | undefined
+  /** The column concerned, when the server names one (e.g. a NOT NULL violation). */
   readonly column: string | undefined
+  /** The schema of `table`, when the server names one (`public`). */
   readonly schema: string | undefined
 
   constructor(reason: QuantDbErrorReason, message: string, fields: QuantDbErrorFields = {}) {
@@ -78,14 +89,19 @@ export class QuantDbError extends Error {
 
 /** One rejected value: which input row (0-based index in the call), which field, and why. */
 export interface ValidationIssue {
+  /** 0-based index of the row in the call's input (0 for a single entry or an options object). */
   row: number
+  /** The field, dotted for nested ones (`trades.3.price`); `(row)` for the row as a whole (e.g. an unknown key). */
   field: string
+  /** Why the value was refused, e.g. `must be a real date written 'YYYY-MM-DD'`. */
   message: string
 }
 
 /** Input rejected before anything was written. `issues` lists every problem found (capped at 100). */
 export class ValidationError extends QuantDbError {
+  /** Always `ValidationError`. */
   override readonly name = 'ValidationError'
+  /** Every problem found, at most 100: row, field and message of each. */
   readonly issues: readonly ValidationIssue[]
 
   constructor(table: string | undefined, issues: readonly ValidationIssue[]) {
@@ -99,7 +115,9 @@ export class ValidationError extends QuantDbError {
 
 /** Thrown by `get*` methods when nothing matches; carries the key that was looked up. */
 export class NotFoundError extends QuantDbError {
+  /** Always `NotFoundError`. */
   override readonly name = 'NotFoundError'
+  /** The key that was looked up, e.g. `{ ticker: '005930', region: 'KR' }`. */
   readonly key: Readonly<Record<string, unknown>>
 
   constructor(table: string, key: Readonly<Record<string, unknown>>) {

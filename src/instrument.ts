@@ -7,7 +7,9 @@ export type CallTarget = 'primary' | `replica:${number}`
 export interface CallEvent {
   /** `tickers`, `ohlcv`, `factors`, `backtests`, `portfolio` or `logs`. */
   repo: keyof Repos
+  /** The repository method, e.g. `upsert`, `topSignals`. */
   method: string
+  /** Where the call ran: `primary`, or `replica:<n>`. */
   target: CallTarget
   /** Wall time of the call, in milliseconds (replica attempts that failed over included). */
   durationMs: number
@@ -31,7 +33,9 @@ export interface CallEvent {
  * ```
  */
 export interface Instrumentation {
+  /** Called as a repository call starts (before any SQL). */
   onCallStart?(call: { repo: keyof Repos; method: string; inTransaction: boolean }): void
+  /** Called once the call settled, with its duration and its result or error. */
   onCallEnd?(event: CallEvent): void
 }
 

@@ -33,6 +33,7 @@ const LOCK_KEY = 7_324_019_551
 /**
  * Applies drizzle's migrations in one transaction, bookkept in drizzle's own table
  * (`drizzle.__drizzle_migrations`), so drizzle-kit sees the same history. Idempotent.
+ * @internal
  */
 export async function runMigrations(runner: QueryRunner, folder: string): Promise<MigrationResult> {
   const migrations = readMigrationFiles({ migrationsFolder: folder })

@@ -88,7 +88,9 @@ export interface QuantDbOptions extends ScaleOptions {
 
 /** What `pglite` must offer: a PGlite instance (typed structurally: the package is an optional peer). */
 export interface PgliteInstance {
+  /** PGlite's `query(text, params, options)`. */
   query(...args: never[]): Promise<unknown>
+  /** PGlite's `exec(text)`. */
   exec(...args: never[]): Promise<unknown>
 }
 

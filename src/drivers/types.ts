@@ -12,7 +12,12 @@ export type DriverKind = 'embedded' | 'postgres'
  * PostgreSQL's default is `read committed`, `read write`.
  */
 export interface TransactionOptions {
+  /**
+   * PostgreSQL's isolation level for the transaction; default `read committed`. Ignored by a nested transaction
+   * (a savepoint).
+   */
   isolationLevel?: 'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable' | undefined
+  /** `read only` refuses every write in the transaction; default `read write`. */
   accessMode?: 'read only' | 'read write' | undefined
 }
 
@@ -55,8 +60,12 @@ export interface QueryRunner {
   queryArrays(text: string, params?: readonly unknown[], options?: StatementOptions): Promise<unknown[][]>
   /** Several statements, no parameters. */
   exec(text: string): Promise<void>
-  /** `COPY table (columns) FROM STDIN` with CSV text (no header, NULL as empty unquoted field). */
-  copyCsv(table: string, columns: readonly string[], csv: string): Promise<void>
+  /**
+   * `COPY table (columns) FROM STDIN` with CSV text (no header, NULL as empty unquoted field). The text
+   * may come in chunks, produced as the server takes them; if producing one throws, the COPY is
+   * cancelled (nothing of it stored) and that error is thrown.
+   */
+  copyCsv(table: string, columns: readonly string[], csv: string | Iterable<string>): Promise<void>
   /** Runs `fn` in a transaction; inside one, in a savepoint. Rolls back when `fn` throws. `options` only for a new transaction. */
   transaction<T>(fn: (tx: QueryRunner) => Promise<T>, options?: TransactionOptions): Promise<T>
 }

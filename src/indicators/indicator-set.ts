@@ -7,8 +7,11 @@ import { sma } from './sma.js'
 
 /** Price series of one ticker, oldest bar first, aligned index by index. */
 export interface OhlcSeries {
+  /** Daily highs, oldest first, the same length as `close` (used by ATR). */
   high: ArrayLike<number>
+  /** Daily lows, oldest first, the same length as `close` (used by ATR). */
   low: ArrayLike<number>
+  /** Daily closes, oldest first (raw `close`, not `adjusted_close`). */
   close: ArrayLike<number>
 }
 

@@ -34,6 +34,7 @@ const NOT_CACHEABLE = Symbol('not cacheable')
 /**
  * A statement cache for one read: `shape` names what changes the SQL text (not the values), `build`
  * makes the drizzle query for the given values, `params` lists the values in the order drizzle binds them.
+ * @internal
  */
 export class CachedRead<T> {
   private readonly texts = new Map<string, string | typeof NOT_CACHEABLE>()

@@ -8,6 +8,7 @@ import { QuantDbError } from '../errors.js'
 export { serveMetrics, type MetricsServer } from './serve.js'
 export { CALL_BUCKETS } from './calls.js'
 
+/** Options of `createMetrics` (`@quant/db/metrics`). */
 export interface QuantDbMetricsOptions {
   /** Registry to add the metrics to, e.g. your service's own or prom-client's `register`. Default: a new one. */
   registry?: Registry | undefined
@@ -21,6 +22,10 @@ export interface QuantDbMetricsOptions {
 
 /** Prometheus metrics of one or more `@quant/db` clients. */
 export interface QuantDbMetrics {
+  /**
+   * The prom-client registry holding the metrics (a new one unless `options.registry` was given): serve it, or
+   * merge it into yours.
+   */
   readonly registry: Registry
   /** Pass as `createQuantDb({ instrument })`: times every repository call, counts ingest rows and errors. */
   readonly instrument: Instrumentation

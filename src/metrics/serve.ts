@@ -2,9 +2,11 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
 
+/** The HTTP server of `serveMetrics`, answering `GET /metrics` in the Prometheus text format. */
 export interface MetricsServer {
   /** `http://host:port/metrics` */
   url: string
+  /** Stops the server (the metrics keep being collected). */
   close(): Promise<void>
 }
 

@@ -7,8 +7,14 @@ import type { Driver } from '../drivers/types.js'
 
 /** What `qdb.backup(file)` wrote. */
 export interface BackupResult {
+  /** The file written (the path given to `backup`). */
   file: string
+  /**
+   * `pg_dump-custom` (server: restore with `qdb.restore` or pg_restore) or `pglite-datadir-tgz` (embedded:
+   * reopen with `createQuantDb({ restoreFrom })`).
+   */
   format: 'pg_dump-custom' | 'pglite-datadir-tgz'
+  /** Size of the file, in bytes. */
   bytes: number
 }
 

@@ -4,8 +4,11 @@ import { COMPRESSIBLE, type HypertableName } from './retention.js'
 
 /** Compression of one hypertable (`qdb.ops.compressionStats()`). */
 export interface CompressionStats {
+  /** The hypertable, e.g. `ohlcv_data`. */
   hypertable: string
+  /** Chunks of the hypertable, compressed or not. */
   totalChunks: number
+  /** Chunks that are compressed. */
   compressedChunks: number
   /** Rows in the compressed chunks, as TimescaleDB counted them when it compressed each chunk (live rows only). */
   compressedRows: number
@@ -24,6 +27,7 @@ export interface CompressionStats {
    * copy at 2.3M rows (the sample is one chunk's first rows: a ticker's prices sway it).
    */
   estimatedBeforeBytes: number
+  /** Bytes the compressed chunks take now (TimescaleDB's `after_compression_total_bytes`). */
   afterBytes: number
   /** The ratio to trust: `estimatedBeforeBytes / afterBytes`, or null when nothing is compressed. */
   ratio: number | null

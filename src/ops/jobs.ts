@@ -2,11 +2,15 @@ import type { RepoContext } from '../repos/context.js'
 
 /** One TimescaleDB policy job (`qdb.ops.jobs()`). */
 export interface JobInfo {
+  /** TimescaleDB's job id (`timescaledb_information.jobs.job_id`). */
   jobId: number
+  /** The policy: `policy_compression`, `policy_retention` or `policy_refresh_continuous_aggregate`. */
   procName: string
   /** The hypertable or continuous aggregate the job works on. */
   target: string | null
+  /** How often the job runs, as PostgreSQL interval text (e.g. `1 day`). */
   scheduleInterval: string
+  /** The policy's settings as TimescaleDB stores them (e.g. `{ compress_after: '90 days' }`), or null. */
   config: Record<string, unknown> | null
 }
 

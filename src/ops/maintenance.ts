@@ -5,6 +5,7 @@ import { RETENTION } from './retention.js'
 
 /** What `qdb.ops.maintenance()` did. */
 export interface MaintenanceReport {
+  /** `timescale`: the policies were run; `plain`: retention by DELETE and the views refreshed. */
   mode: 'timescale' | 'plain'
   /** Policies run (TimescaleDB). */
   jobsRun: number

@@ -3,11 +3,17 @@ import type { RepoContext } from '../repos/context.js'
 
 /** One index and how often it was used (`qdb.ops.indexUsage()`). */
 export interface IndexUsage {
+  /** The table (a hypertable's chunks summed into it). */
   table: string
+  /** The index name. */
   index: string
+  /** Index scans since the statistics were last reset (0: never used). */
   scans: number
+  /** Index entries returned by scans of the index. */
   tuplesRead: number
+  /** Live table rows fetched through the index. */
   tuplesFetched: number
+  /** Size of the index on disk, in bytes. */
   sizeBytes: number
   /** Backs a primary key or unique constraint (never "unused"). */
   constraint: boolean
@@ -40,10 +46,15 @@ export async function indexUsage(ctx: RepoContext): Promise<IndexUsage[]> {
 
 /** One statement of `pg_stat_statements` (`qdb.ops.slowQueries()`). */
 export interface SlowQuery {
+  /** The normalized statement text (parameters as `$1`). */
   query: string
+  /** How many times it ran. */
   calls: number
+  /** Total execution time, in milliseconds. */
   totalMs: number
+  /** Mean execution time per call, in milliseconds. */
   meanMs: number
+  /** Shared-buffer hit rate, 0 to 100 percent; null when the statement read no blocks. */
   cacheHitPct: number | null
 }
 

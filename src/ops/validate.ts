@@ -2,18 +2,25 @@ import type { RepoContext } from '../repos/context.js'
 
 /** One integrity check: how many rows break it (0 passes), and a few examples. */
 export interface IntegrityCheck {
+  /** What is checked, e.g. `invalid prices`, `orphan tickers`, `gaps in trading days`. */
   check: string
+  /** The table checked. */
   table: string
+  /** Rows that break the check (0: it passes). */
   rows: number
   /** Up to 5 offending keys, e.g. `005930/KR 2024-03-04`. */
   examples: string[]
 }
 
+/** Row count and date range of one table (`qdb.ops.validate().tables`). */
 export interface TableRange {
+  /** The table, by its SQL name. */
   table: string
+  /** Exact row count. */
   rows: number
   /** Oldest and newest date of the table's date column (null when empty or dateless). */
   from: string | null
+  /** Newest date of the table's date column (null when empty or dateless). */
   to: string | null
   /** Distinct tickers (null for tables without a ticker). */
   tickers: number | null
@@ -23,7 +30,9 @@ export interface TableRange {
 export interface ValidationReport {
   /** True when every check found no rows. */
   ok: boolean
+  /** Every check, with the rows that break it. */
   checks: IntegrityCheck[]
+  /** Row counts and date ranges per table. */
   tables: TableRange[]
 }
 

@@ -12,6 +12,10 @@ import type { Repos } from '../repos/create.js'
  */
 const withoutRefresh = (args: readonly unknown[]): boolean => (args[0] as { refresh?: boolean } | undefined)?.refresh === false
 
+/**
+ * The repository methods that may run on a replica (reads with no write), per repository: the others always run
+ * on the primary.
+ */
 export const READ_METHODS: { readonly [R in keyof Repos]: Readonly<Record<string, true | ((args: readonly unknown[]) => boolean)>> } = {
   tickers: { find: true, get: true, list: true, universeAsOf: true },
   ohlcv: {

@@ -19,6 +19,7 @@ export interface ReplicaHealth {
   retryAt: Date | null
 }
 
+/** @internal */
 export interface ReplicaSetOptions {
   urls: readonly string[]
   open(url: string): Promise<Driver>
@@ -50,6 +51,7 @@ const STANDBY_SQL = `SELECT pg_is_in_recovery() AS recovery,
  * The replicas of one client: opened lazily, checked every few seconds against the primary's WAL
  * position, and left out for a while when unreachable, not a standby, or behind by more than the lag
  * limit. `usable()` never waits for a check; a check runs in the background when one is due.
+ * @internal
  */
 export class ReplicaSet {
   private readonly replicas: Replica[]

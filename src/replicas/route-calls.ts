@@ -4,6 +4,7 @@ import type { Repos } from '../repos/create.js'
 import { isReplicaRead } from './read-methods.js'
 import { isReplicaFailure, type ReplicaSet } from './replica-set.js'
 
+/** @internal */
 export interface RouteOptions {
   /** Repositories on the primary (or on one transaction). */
   primary: Repos
@@ -23,6 +24,7 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
  * fails to answer is left out and the next one, finally the primary, serves the call), everything else
  * on the primary; every call timed and reported to the instrumentation hooks. Without replicas and
  * hooks the primary's repositories are returned unchanged.
+ * @internal
  */
 export function routeRepos(options: RouteOptions): Repos {
   const { primary, replicas, hooks } = options

@@ -8,7 +8,7 @@ import { ReplicaSet } from './replica-set.js'
 import { routeRepos } from './route-calls.js'
 import { replicationStatus, type ReplicationStatus } from './status.js'
 
-/** What the client delegates to for replicas, instrumentation and the migration URL. */
+/** What the client delegates to for replicas, instrumentation and the migration URL. @internal */
 export interface Scale {
   /** Wraps repositories: replica routing when `reposOn` is given and replicas are configured, hooks always. */
   route(repos: Repos, reposOn?: (runner: Driver) => Repos, inTransaction?: boolean): Repos
@@ -19,7 +19,7 @@ export interface Scale {
   close(): Promise<void>
 }
 
-/** Builds the replica set (checked once before the client is returned) and the call hooks. */
+/** Builds the replica set (checked once before the client is returned) and the call hooks. @internal */
 export async function openScale(primary: Driver, options: QuantDbOptions, resolved: ResolvedOptions): Promise<Scale> {
   const instruments = [options.instrument ?? []].flat()
   const hooks = instruments.length > 0 ? emitter(instruments) : undefined

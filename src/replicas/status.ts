@@ -3,9 +3,13 @@ import type { ReplicaHealth, ReplicaSet } from './replica-set.js'
 
 /** A standby as the primary sees it (`pg_stat_replication`). */
 export interface StandbyOnPrimary {
+  /** The standby's `application_name` (its `primary_conninfo` setting). */
   applicationName: string
+  /** The standby's address, or null for a local socket. */
   clientAddr: string | null
+  /** The WAL sender's state: `streaming`, `catchup`, `startup`, `backup`. */
   state: string
+  /** `async`, `sync`, `potential` or `quorum`. */
   syncState: string
   /** WAL the standby has not replayed yet, in bytes. */
   replayLagBytes: number
@@ -15,11 +19,13 @@ export interface StandbyOnPrimary {
 
 /** A configured replica as it sees itself, with its routing state. */
 export interface ReplicaStatus extends ReplicaHealth {
+  /** True when the replica answered this check. */
   reachable: boolean
   /** `pg_last_xact_replay_timestamp()`: commit time of the last replayed transaction. */
   lastReplayedCommit: Date | null
 }
 
+/** What `qdb.ops.replication()` reports: the standbys the primary streams to, and this client's replicas. */
 export interface ReplicationStatus {
   /** Every standby streaming from the primary, configured here or not. */
   standbys: StandbyOnPrimary[]
@@ -32,7 +38,7 @@ const PRIMARY_SQL = `SELECT application_name, host(client_addr) AS client_addr, 
   extract(epoch FROM replay_lag)::float8 AS lag_seconds
   FROM pg_stat_replication ORDER BY application_name, client_addr`
 
-/** `qdb.ops.replication()`: checks the replicas now (which also updates routing) and reports. */
+/** `qdb.ops.replication()`: checks the replicas now (which also updates routing) and reports. @internal */
 export async function replicationStatus(primary: QueryRunner, set: ReplicaSet | undefined): Promise<ReplicationStatus> {
   const standbys = primary.kind === 'embedded' ? [] : (await primary.query<{
     application_name: string; client_addr: string | null; state: string; sync_state: string; lag_bytes: number; lag_seconds: number | null

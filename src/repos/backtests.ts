@@ -39,8 +39,13 @@ function filters(o: { strategyName?: string | undefined; region?: string | undef
 
 /** `qdb.backtests`: backtesting results (spec 2.4). */
 export class BacktestRepo {
-  /** @internal */
-  constructor(protected readonly ctx: RepoContext) {}
+  /** The database or transaction and the settings this repository works with. @internal */
+  protected readonly ctx: RepoContext
+
+  /** Made by `createQuantDb` (as `qdb.*`), never by hand. @internal */
+  constructor(ctx: RepoContext) {
+    this.ctx = ctx
+  }
 
   /**
    * Validates and stores one result; returns its `backtestId`. See {@link BacktestInput} for the

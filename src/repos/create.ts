@@ -8,11 +8,17 @@ import { TickerRepo } from './tickers.js'
 
 /** The domain repositories, all bound to one runner (the database, or one transaction). */
 export interface Repos {
+  /** The ticker universe: upsert, find/get, list, delist, universeAsOf, purge. */
   readonly tickers: TickerRepo
+  /** Daily bars: upsert, recent, range, panel, dailySummary, recomputeIndicators. */
   readonly ohlcv: OhlcvRepo
+  /** Factor scores: upsert, find/get, latest, history, topSignals, monthlyPerformance. */
   readonly factors: FactorRepo
+  /** Backtest results: save, get, list, best. */
   readonly backtests: BacktestRepo
+  /** Positions, trades and snapshots: applyTrade, markToMarket, triggeredExits, snapshot, performance. */
   readonly portfolio: PortfolioRepo
+  /** API and system logs: api, system, failures, a batching system-log writer. */
   readonly logs: LogRepo
 }
 

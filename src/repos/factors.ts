@@ -44,8 +44,13 @@ export type FactorUpsertResult = WriteResult<FactorScoreInput>
  * {@link FactorScoreInput} for the score rules) and are all-or-nothing.
  */
 export class FactorRepo {
-  /** @internal */
-  constructor(protected readonly ctx: RepoContext) {}
+  /** The database or transaction and the settings this repository works with. @internal */
+  protected readonly ctx: RepoContext
+
+  /** Made by `createQuantDb` (as `qdb.*`), never by hand. @internal */
+  constructor(ctx: RepoContext) {
+    this.ctx = ctx
+  }
 
   /**
    * Inserts or replaces rows by `(ticker, region, calculationDate)`: sending the same calculation

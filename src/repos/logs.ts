@@ -26,8 +26,13 @@ const DAY_MS = 86_400_000
  * their last two digits.
  */
 export class LogRepo {
-  /** @internal */
-  constructor(protected readonly ctx: RepoContext) {}
+  /** The database or transaction and the settings this repository works with. @internal */
+  protected readonly ctx: RepoContext
+
+  /** Made by `createQuantDb` (as `qdb.*`), never by hand. @internal */
+  constructor(ctx: RepoContext) {
+    this.ctx = ctx
+  }
 
   /**
    * Records one broker API call; returns the stored (redacted) row.

@@ -19,7 +19,22 @@ export type { OhlcvUpsertOptions, OhlcvUpsertResult } from './ohlcv/ingest.js'
 export type { Panel, PanelField, PanelOptions } from './ohlcv/panel.js'
 export type { RecomputeOptions, RecomputeResult } from './ohlcv/indicators-writer.js'
 
-/** A stored bar: prices and indicators as numbers (NUMERIC(18,4): 4 decimals, about 15 significant digits), `date` 'YYYY-MM-DD'. */
+/**
+ * A stored bar, as `recent` and `range` return it: prices and indicators as numbers (NUMERIC(18,4): 4
+ * decimals, about 15 significant digits), `volume` a safe integer, `date` 'YYYY-MM-DD', `lastUpdated` a Date.
+ *
+ * `open`, `high`, `low`, `close` and `volume` are typed `number | null` although {@link OhlcvBarInput}
+ * requires them: the spec's columns are nullable (rows imported or written through `qdb.db` may lack
+ * them), so the read type says what the table can hold. Bars written through `ohlcv.upsert` always have
+ * them. An indicator is null during its warm-up (e.g. the first 199 bars for `ma200`) and until
+ * `recomputeIndicators` ran; `adjustedClose` is null when never given.
+ *
+ * @example
+ * ```ts
+ * const [last] = await qdb.ohlcv.recent({ ticker: '005930', region: 'KR', limit: 1 })
+ * if (last?.close != null) console.log(last.date, last.close, last.rsi ?? 'RSI warming up')
+ * ```
+ */
 export type Bar = OhlcvRow
 
 /** One row of `ohlcv_daily_summary` (spec 4.1): per day and region, over daily bars. */
@@ -30,7 +45,9 @@ const timeframeSchema = name(10, 1)
 
 /** Arguments of `qdb.ohlcv.recent`. */
 export interface OhlcvRecentOptions {
+  /** The ticker code, e.g. `005930`. */
   ticker: string
+  /** The ticker's region, e.g. `KR`. */
   region: string
   /** How many bars, newest first (default 250, at most 1,000,000). */
   limit?: number | undefined
@@ -40,9 +57,13 @@ export interface OhlcvRecentOptions {
 
 /** Arguments of `qdb.ohlcv.range`: dates inclusive, 'YYYY-MM-DD'. */
 export interface OhlcvRangeOptions {
+  /** The ticker code. */
   ticker: string
+  /** The ticker's region. */
   region: string
+  /** First day, inclusive ('YYYY-MM-DD'). */
   from: string
+  /** Last day, inclusive ('YYYY-MM-DD'), not before `from`. */
   to: string
   /** Default 'daily'. */
   timeframe?: string | undefined
@@ -50,6 +71,7 @@ export interface OhlcvRangeOptions {
 
 /** Arguments of `qdb.ohlcv.dailySummary`. */
 export interface DailySummaryOptions {
+  /** The region summarized, e.g. `KR`. */
   region: string
   /** First day, inclusive ('YYYY-MM-DD'). */
   from: string
@@ -61,7 +83,9 @@ export interface DailySummaryOptions {
 
 /** Arguments of `qdb.ohlcv.refreshDailySummary`: the window to refresh (default: the whole history). */
 export interface RefreshWindow {
+  /** First day refreshed, inclusive ('YYYY-MM-DD'); default: the whole history. */
   from?: string | undefined
+  /** Last day refreshed, inclusive ('YYYY-MM-DD'); default: today. */
   to?: string | undefined
 }
 
@@ -101,8 +125,13 @@ const decodeBar = BAR.decoder<Bar>()
  * decimals, and any number a double holds exactly to 4 decimals (below ~1e11) round-trips exactly.
  */
 export class OhlcvRepo {
-  /** @internal */
-  constructor(protected readonly ctx: RepoContext) {}
+  /** The database or transaction and the settings this repository works with. @internal */
+  protected readonly ctx: RepoContext
+
+  /** Made by `createQuantDb` (as `qdb.*`), never by hand. @internal */
+  constructor(ctx: RepoContext) {
+    this.ctx = ctx
+  }
 
   /**
    * Inserts or updates bars by `(ticker, region, date, timeframe)`, idempotently. Every bar is

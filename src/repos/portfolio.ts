@@ -31,8 +31,13 @@ export type * from './portfolio/types.js'
  * 15 significant digits, which NUMERIC(18, 4) values beyond 10^11 exceed.
  */
 export class PortfolioRepo {
-  /** @internal */
-  constructor(protected readonly ctx: RepoContext) {}
+  /** The database or transaction and the settings this repository works with. @internal */
+  protected readonly ctx: RepoContext
+
+  /** Made by `createQuantDb` (as `qdb.*`), never by hand. @internal */
+  constructor(ctx: RepoContext) {
+    this.ctx = ctx
+  }
 
   /**
    * Open positions, ordered by ticker and region.

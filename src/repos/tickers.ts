@@ -20,8 +20,11 @@ export type Ticker = TickerRow
 
 /** Arguments of `qdb.tickers.list`. */
 export interface TickerListOptions {
+  /** Only this region, e.g. `KR`. */
   region?: string | undefined
+  /** Only this market, e.g. `KOSPI`. */
   market?: string | undefined
+  /** Only this sector (exact match). */
   sector?: string | undefined
   /** Only `is_active = TRUE` (uses the partial indexes). */
   activeOnly?: boolean | undefined
@@ -31,6 +34,7 @@ export interface TickerListOptions {
   orderBy?: 'marketCap' | 'ticker' | undefined
   /** Page size (integer >= 1; default: all rows) and start (integer >= 0). */
   limit?: number | undefined
+  /** Rows to skip, for paging with `limit` (a whole number >= 0; default 0). */
   offset?: number | undefined
 }
 
@@ -44,7 +48,9 @@ export interface DelistOptions extends TickerKey {
 export interface UniverseOptions {
   /** The day, 'YYYY-MM-DD'. */
   date: string
+  /** Only this region. */
   region?: string | undefined
+  /** Only this sector (exact match). */
   sector?: string | undefined
 }
 
@@ -99,8 +105,13 @@ function splitDuplicateKeys(
  * `qdb.tickers`: the ticker universe. A delisted ticker is marked, never deleted: its history stays. `purge` is the one real delete, and it removes every dependent row itself.
  */
 export class TickerRepo {
-  /** @internal */
-  constructor(protected readonly ctx: RepoContext) {}
+  /** The database or transaction and the settings this repository works with. @internal */
+  protected readonly ctx: RepoContext
+
+  /** Made by `createQuantDb` (as `qdb.*`), never by hand. @internal */
+  constructor(ctx: RepoContext) {
+    this.ctx = ctx
+  }
 
   /**
    * Inserts or updates by `(ticker, region)`; fields left out keep their stored value. A row whose

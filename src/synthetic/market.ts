@@ -5,13 +5,21 @@ import { buildUniverse, type SyntheticTicker, type TickerModel, UNIVERSE_STREAM 
 
 /** A synthetic daily bar, shaped like a row of the `ohlcv_data` table (camelCase fields). */
 export interface SyntheticBar {
+  /** Synthetic ticker code. */
   ticker: string
+  /** Its region. */
   region: string
+  /** Trading day ('YYYY-MM-DD'), weekends skipped. */
   date: string
+  /** Always `daily`. */
   timeframe: 'daily'
+  /** Opening price (4 decimals). */
   open: number
+  /** High of the day, >= open, close and low. */
   high: number
+  /** Low of the day, <= open, close and high, > 0. */
   low: number
+  /** Closing price (4 decimals). */
   close: number
   /** Shares traded; a non-negative safe integer. */
   volume: number
@@ -21,6 +29,7 @@ export interface SyntheticBar {
 
 /** What {@link syntheticMarket} returns. */
 export interface SyntheticMarket {
+  /** The universe, ready for `qdb.tickers.upsert`. */
   tickers: SyntheticTicker[]
   /** Ordered by date, then by ticker (in `tickers` order). */
   bars: SyntheticBar[]

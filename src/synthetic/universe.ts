@@ -6,17 +6,25 @@ import { invalidArgument } from '../errors.js'
 
 /** A synthetic listing, shaped like a row of the `tickers` table (camelCase fields). */
 export interface SyntheticTicker {
+  /** Synthetic ticker code, unique in its region. */
   ticker: string
+  /** Its region. */
   region: string
+  /** The region's market, e.g. `KOSPI`. */
   market: string
+  /** A sector name. */
   sector: string
+  /** An industry within the sector. */
   industry: string
   /** In the local currency; a safe integer (BIGINT). */
   marketCap: number
+  /** Listing day ('YYYY-MM-DD'), before the market's first bar. */
   listedDate: string
   /** Always null: every synthetic ticker trades over the whole calendar. */
   delistedDate: string | null
+  /** Always true (the synthetic universe has no delistings). */
   isActive: boolean
+  /** The trading currency and exchange of the ticker's venue, e.g. `{ currency: 'KRW', exchange: 'KRX' }`. */
   metadata: { currency: string; exchange: string }
 }
 

@@ -7,9 +7,11 @@ import { freeText, name } from './text.js'
 export interface BacktestTrade {
   /** 'YYYY-MM-DD', within the backtest's period. */
   date: string
+  /** The ticker traded. */
   ticker: string
   /** Default: the backtest's region. */
   region?: string | undefined
+  /** `BUY` or `SELL`. */
   side: 'BUY' | 'SELL'
   /** > 0; fractional quantities are allowed (a simulation may trade them). */
   quantity: number
@@ -34,7 +36,9 @@ export interface BacktestTrade {
  * every trade of the log dated within the period.
  */
 export interface BacktestInput {
+  /** The strategy's name (at most 100 characters): what `list({ strategyName })` and `best` filter on. */
   strategyName: string
+  /** The region the strategy traded, e.g. `KR`. */
   region: string
   /** When the simulation ran; default now. */
   simulationDate?: Date | undefined
@@ -42,18 +46,31 @@ export interface BacktestInput {
   startDate: string
   /** 'YYYY-MM-DD', after startDate. */
   endDate: string
+  /** Capital at the start, in money, > 0. */
   initialCapital: number
+  /** Capital at the end, in money, >= 0. */
   finalCapital?: number | null | undefined
+  /** Return over the whole period as a fraction (0.25 = +25%); `final / initial - 1` when the capitals are given. */
   totalReturn?: number | null | undefined
+  /** Annualized return as a fraction (0.12 = +12% a year). */
   annualReturn?: number | null | undefined
+  /** Annualized Sharpe ratio (dimensionless). */
   sharpeRatio?: number | null | undefined
+  /** Annualized Sortino ratio (dimensionless). */
   sortinoRatio?: number | null | undefined
+  /** Worst peak-to-trough fall as a positive fraction, 0 to 1 (0.2 = a 20% fall). */
   maxDrawdown?: number | null | undefined
+  /** Winning trades / closed trades, 0 to 1. */
   winRate?: number | null | undefined
+  /** Trades made (a whole number >= 0). */
   totalTrades?: number | null | undefined
+  /** Trades closed with a profit; winning + losing <= total. */
   winningTrades?: number | null | undefined
+  /** Trades closed with a loss. */
   losingTrades?: number | null | undefined
+  /** Mean profit of a winning trade, in money. */
   avgWin?: number | null | undefined
+  /** Mean loss of a losing trade, in money (as the strategy reports it; the sign is kept). */
   avgLoss?: number | null | undefined
   /** The strategy's parameters: plain JSON. */
   strategyParams?: Record<string, unknown> | null | undefined
@@ -61,6 +78,7 @@ export interface BacktestInput {
   rebalanceFrequency?: string | null | undefined
   /** Basis points, 0 to 9999.99. */
   transactionCostBps?: number | null | undefined
+  /** The trade log (JSONB): read back by `get`, left out of `list` and `best`. */
   trades?: readonly BacktestTrade[] | null | undefined
 }
 

@@ -23,36 +23,60 @@ export type Signal = (typeof SIGNALS)[number]
  * The individual factors are NUMERIC(10, 4): below 1,000,000 in absolute value.
  */
 export interface FactorScoreInput {
+  /** The ticker code. */
   ticker: string
+  /** The ticker's region. */
   region: string
   /** 'YYYY-MM-DD'. */
   calculationDate: string
   // Layer 1: macro, at most 25 points.
+  /** Layer 1 sub-score, 0 to 25. */
   marketRegimeScore?: number | null | undefined
+  /** Layer 1 sub-score, 0 to 25. */
   volumeProfileScore?: number | null | undefined
+  /** Layer 1 sub-score, 0 to 25. */
   priceActionScore?: number | null | undefined
+  /** Layer 1 (macro) total, 0 to 25; computed from its three parts when omitted. */
   layer1Total?: number | null | undefined
   // Layer 2: structural, at most 45 points.
+  /** Layer 2 sub-score, 0 to 45. */
   stageAnalysisScore?: number | null | undefined
+  /** Layer 2 sub-score, 0 to 45. */
   movingAverageScore?: number | null | undefined
+  /** Layer 2 sub-score, 0 to 45. */
   relativeStrengthScore?: number | null | undefined
+  /** Layer 2 (structural) total, 0 to 45; computed from its three parts when omitted. */
   layer2Total?: number | null | undefined
   // Layer 3: micro, at most 30 points.
+  /** Layer 3 sub-score, 0 to 30. */
   patternRecognitionScore?: number | null | undefined
+  /** Layer 3 sub-score, 0 to 30. */
   volumeSpikeScore?: number | null | undefined
+  /** Layer 3 sub-score, 0 to 30. */
   momentumScore?: number | null | undefined
+  /** Layer 3 (micro) total, 0 to 30; computed from its three parts when omitted. */
   layer3Total?: number | null | undefined
   /** 0..100, the sum of the layer totals. */
   totalScore?: number | null | undefined
+  /** The trading signal: `BUY`, `WATCH` or `AVOID`. */
   signal?: Signal | null | undefined
+  /** Price / earnings (NUMERIC(10, 4)). */
   peRatio?: number | null | undefined
+  /** Price / book value (NUMERIC(10, 4)). */
   pbRatio?: number | null | undefined
+  /** 12-month price momentum as a fraction (0.3 = +30%). */
   momentum12m?: number | null | undefined
+  /** RSI-based factor, as the factor engine defines it. */
   rsiFactor?: number | null | undefined
+  /** Return on equity as a fraction (0.18 = 18%). */
   roe?: number | null | undefined
+  /** Debt / equity ratio. */
   debtEquity?: number | null | undefined
+  /** Volatility factor, as the factor engine defines it. */
   volatilityFactor?: number | null | undefined
+  /** Market-capitalization factor, as the factor engine defines it. */
   marketCapFactor?: number | null | undefined
+  /** How the scores were made (model, version, inputs): plain JSON. */
   calculationMetadata?: Record<string, unknown> | null | undefined
 }
 
@@ -182,6 +206,7 @@ export interface FactorUpsertOptions {
  * ```ts
  * const { valid, rejected } = checkFactorScores(rows, new Set(['KR', 'US']), 'skip')
  * ```
+ * @internal
  */
 export function checkFactorScores(
   rows: readonly FactorScoreInput[],
@@ -234,7 +259,9 @@ export function topSignalsOptionsSchema(regions: ReadonlySet<string>) {
 
 /** Arguments of `qdb.factors.monthlyPerformance`. */
 export interface MonthlyPerformanceOptions {
+  /** Only this region. */
   region?: string | undefined
+  /** Only this signal (`BUY`, `WATCH`, `AVOID`). */
   signal?: Signal | undefined
   /** First month: the month containing this day ('YYYY-MM-DD'). */
   from?: string | undefined
@@ -260,7 +287,9 @@ export function monthlyPerformanceOptionsSchema(regions: ReadonlySet<string>) {
 
 /** A `(ticker, region)` key: `qdb.tickers.find` / `get` / `purge`, `qdb.portfolio.findPosition`, `qdb.factors.latest`... */
 export interface TickerKey {
+  /** The ticker code, e.g. `005930`. */
   ticker: string
+  /** The ticker's region, e.g. `KR`. */
   region: string
 }
 
@@ -272,7 +301,9 @@ export interface FactorScoreKey extends TickerKey {
 
 /** Arguments of `qdb.factors.history`: one ticker, days inclusive (both optional). */
 export interface FactorHistoryOptions extends TickerKey {
+  /** First calculation day, inclusive ('YYYY-MM-DD'); default: the oldest. */
   from?: string | undefined
+  /** Last calculation day, inclusive ('YYYY-MM-DD'); default: the newest. */
   to?: string | undefined
 }
 

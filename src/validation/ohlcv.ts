@@ -20,30 +20,47 @@ export type IndicatorField = (typeof INDICATOR_FIELDS)[number]
  *   without any indicator field leaves the stored indicators as they are.
  */
 export interface OhlcvBarInput {
+  /** The ticker code (1 to 20 characters), e.g. `005930`; the ticker must exist in `tickers`. */
   ticker: string
+  /** The ticker's region, e.g. `KR`. */
   region: string
   /** 'YYYY-MM-DD'. */
   date: string
   /** Default 'daily'. */
   timeframe?: string | undefined
+  /** Opening price, > 0 (NUMERIC(18, 4)). */
   open: number
+  /** High of the day: >= open, close and low. */
   high: number
+  /** Low of the day, > 0: <= open, close and high. */
   low: number
+  /** Closing price, > 0. */
   close: number
   /** Safe integer >= 0. */
   volume: number
+  /** Close adjusted for splits and dividends; omitted keeps the stored value, null clears it. */
   adjustedClose?: number | null | undefined
+  /** 5-day simple moving average of close. */
   ma5?: number | null | undefined
+  /** 20-day simple moving average of close. */
   ma20?: number | null | undefined
+  /** 60-day simple moving average of close. */
   ma60?: number | null | undefined
+  /** 120-day simple moving average of close. */
   ma120?: number | null | undefined
+  /** 200-day simple moving average of close. */
   ma200?: number | null | undefined
   /** 0..100. */
   rsi?: number | null | undefined
+  /** MACD line: EMA12 - EMA26 of close. */
   macd?: number | null | undefined
+  /** EMA9 of the MACD line. */
   macdSignal?: number | null | undefined
+  /** Upper Bollinger band: SMA20 + 2 standard deviations. */
   bbUpper?: number | null | undefined
+  /** Middle Bollinger band: SMA20. */
   bbMiddle?: number | null | undefined
+  /** Lower Bollinger band: SMA20 - 2 standard deviations. */
   bbLower?: number | null | undefined
   /** >= 0. */
   atr?: number | null | undefined
@@ -92,60 +109,115 @@ export function ohlcvBarSchema(regions: ReadonlySet<string>) {
  * ```ts
  * const { valid, rejected } = checkBars(bars, new Set(['KR']), 'skip')
  * ```
+ * @internal
  */
 export function checkBars(
   rows: readonly OhlcvBarInput[],
   regions: ReadonlySet<string>,
   onInvalid: 'throw' | 'skip' = 'throw',
 ): CheckedRows<OhlcvBarInput, OhlcvBarInput> {
-  // The common case (a good bar) is decided by plainly written checks at a fraction of zod's cost;
-  // anything they do not accept goes through the zod schema, which has the last word and the messages.
-  // Valid rows are returned as given (no copy): a missing timeframe means 'daily'.
-  const fast = new FastBarCheck(regions)
-  const schema = ohlcvBarSchema(regions)
-  const duplicates = new DuplicateFinder()
-  const valid: CheckedRows<OhlcvBarInput>['valid'] = []
-  const rejected: RejectedRow<OhlcvBarInput>[] = []
-  for (let i = 0; i < rows.length; i++) {
-    const bar = rows[i] as OhlcvBarInput
-    if (!fast.accepts(bar)) {
-      const issues = checkRows('ohlcv_data', [bar], schema, 'skip').rejected[0]?.issues
-      if (issues) {
-        rejected.push({ row: i, input: bar, issues: issues.map((x) => ({ ...x, row: i })) })
-        continue
-      }
-    }
-    const first = duplicates.firstRow(bar, i)
-    if (first === undefined) valid.push({ row: i, value: bar })
-    else {
-      const message = `duplicates row ${first} (same ticker, region, date and timeframe)`
-      rejected.push({ row: i, input: bar, issues: [{ row: i, field: 'date', message }] })
-    }
-  }
-  if (onInvalid === 'throw' && rejected.length > 0) {
-    throw new ValidationError('ohlcv_data', rejected.flatMap((r) => r.issues).slice(0, MAX_ISSUES))
-  }
-  return { valid, rejected }
+  const check = new BarChecker(rows, regions)
+  check.rest()
+  if (onInvalid === 'throw' && check.rejected.length > 0) throw check.error()
+  return { valid: check.valid, rejected: check.rejected }
 }
 
-/** Remembers the first row of each key; bars usually come grouped by ticker, so the group lookup is cached. */
-class DuplicateFinder {
-  private readonly groups = new Map<string, Map<string, number>>()
-  private lastGroup = ''
-  private lastDates: Map<string, number> | undefined
+/**
+ * {@link checkBars} one row at a time, for a caller that writes bars as they pass (ohlcv.upsert streams
+ * them into its COPY): `next()` checks the next row, `rest()` the remaining ones, `error()` is the
+ * ValidationError checkBars throws. The same rules, rows, fields and messages.
+ */
+export class BarChecker {
+  readonly valid: CheckedRows<OhlcvBarInput>['valid'] = []
+  readonly rejected: RejectedRow<OhlcvBarInput>[] = []
+  private readonly fast: FastBarCheck
+  private schema: ReturnType<typeof ohlcvBarSchema> | undefined
+  private readonly duplicates = new DuplicateFinder()
+  private row = 0
 
-  /** The earlier row with the same key, or undefined (and the row is remembered). */
-  firstRow(b: OhlcvBarInput, row: number): number | undefined {
-    const group = `${b.ticker}\u0000${b.region}\u0000${b.timeframe ?? 'daily'}`
-    let dates = this.lastDates
-    if (group !== this.lastGroup || !dates) {
-      dates = this.groups.get(group)
-      if (!dates) this.groups.set(group, (dates = new Map()))
-      this.lastGroup = group
-      this.lastDates = dates
+  constructor(private readonly rows: readonly OhlcvBarInput[], private readonly regions: ReadonlySet<string>) {
+    this.fast = new FastBarCheck(regions)
+  }
+
+  /** True once every row is checked. */
+  get done(): boolean {
+    return this.row >= this.rows.length
+  }
+
+  /** Checks the next row: the bar when valid (it is also in `valid`), undefined when rejected (in `rejected`). */
+  next(): OhlcvBarInput | undefined {
+    const i = this.row++
+    const bar = this.rows[i] as OhlcvBarInput
+    // The common case (a good bar) is decided by plainly written checks at a fraction of zod's cost;
+    // anything they do not accept goes through the zod schema (built on the first such bar), which
+    // has the last word and the messages. Valid rows are kept as given (no copy): no timeframe means 'daily'.
+    if (!this.fast.accepts(bar)) {
+      this.schema ??= ohlcvBarSchema(this.regions)
+      const issues = checkRows('ohlcv_data', [bar], this.schema, 'skip').rejected[0]?.issues
+      if (issues) {
+        this.rejected.push({ row: i, input: bar, issues: issues.map((x) => ({ ...x, row: i })) })
+        return undefined
+      }
     }
-    const first = dates.get(b.date)
-    if (first === undefined) dates.set(b.date, row)
+    const first = this.duplicates.firstRow(bar, i, this.rows[i + 1])
+    if (first === undefined) {
+      this.valid.push({ row: i, value: bar })
+      return bar
+    }
+    const message = `duplicates row ${first} (same ticker, region, date and timeframe)`
+    this.rejected.push({ row: i, input: bar, issues: [{ row: i, field: 'date', message }] })
+    return undefined
+  }
+
+  /** Checks every row not checked yet. */
+  rest(): void {
+    while (this.row < this.rows.length) this.next()
+  }
+
+  /** The error of a call with `onInvalid: 'throw'`: the first issues of the rejected rows, in row order. */
+  error(): ValidationError {
+    return new ValidationError('ohlcv_data', this.rejected.flatMap((r) => r.issues).slice(0, MAX_ISSUES))
+  }
+}
+
+/**
+ * Remembers the first row of each key, in maps nested by (region, timeframe), then ticker and date:
+ * no key string is built per bar. Bars usually come as a ticker's history or as a day of the market,
+ * so the outer of ticker and date is the one the first two bars share, and its last map is kept at hand.
+ */
+class DuplicateFinder {
+  private readonly markets = new Map<string, Map<string, Map<string, number>>>()
+  private byDate: boolean | undefined
+  private lastRegion: string | undefined
+  private lastTimeframe: string | undefined
+  private outer: Map<string, Map<string, number>> | undefined
+  private lastOuter: string | undefined
+  private inner: Map<string, number> | undefined
+
+  /** The earlier row with the same key, or undefined (and the row is remembered). `next`: the bar after it. */
+  firstRow(b: OhlcvBarInput, row: number, next: OhlcvBarInput | undefined): number | undefined {
+    this.byDate ??= next !== undefined && next?.ticker !== b.ticker
+    const timeframe = b.timeframe ?? 'daily'
+    let outer = this.outer
+    if (b.region !== this.lastRegion || timeframe !== this.lastTimeframe || !outer) {
+      const market = `${b.region}\u0000${timeframe}`
+      outer = this.markets.get(market)
+      if (!outer) this.markets.set(market, (outer = new Map()))
+      this.lastRegion = b.region
+      this.lastTimeframe = timeframe
+      this.outer = outer
+      this.lastOuter = undefined
+    }
+    const [o, i] = this.byDate ? [b.date, b.ticker] : [b.ticker, b.date]
+    let inner = this.inner
+    if (o !== this.lastOuter || !inner) {
+      inner = outer.get(o)
+      if (!inner) outer.set(o, (inner = new Map()))
+      this.lastOuter = o
+      this.inner = inner
+    }
+    const first = inner.get(i)
+    if (first === undefined) inner.set(i, row)
     return first
   }
 }
@@ -165,6 +237,10 @@ function fitsIndicator(v: unknown): boolean {
   return typeof v === 'number' && Number.isFinite(v) && Math.abs(Math.round(v * 1e4) / 1e4) < LIMIT_18_4
 }
 
+function isTimeframe(v: unknown): boolean {
+  return typeof v === 'string' && v.length >= 1 && v.length <= 10 && isStorableName(v)
+}
+
 /** A strict subset of `ohlcvBarSchema`: true only for bars the schema surely accepts. */
 class FastBarCheck {
   private readonly goodDates = new Set<string>()
@@ -174,19 +250,23 @@ class FastBarCheck {
   accepts(b: OhlcvBarInput): boolean {
     if (typeof b !== 'object' || b === null) return false
     for (const key in b) if (!ALLOWED.has(key)) return false
-    const { ticker, date, timeframe, open, high, low, close, volume } = b
+    const { ticker, region, date, timeframe, open, high, low, close, volume, adjustedClose } = b
     if (typeof ticker !== 'string' || !this.isTicker(ticker)) return false
-    if (typeof b.region !== 'string' || !this.regions.has(b.region)) return false
+    if (typeof region !== 'string' || !this.regions.has(region)) return false
     if (typeof date !== 'string' || !this.isDate(date)) return false
-    if (timeframe !== undefined && (typeof timeframe !== 'string' || timeframe.length < 1 || timeframe.length > 10
-      || !isStorableName(timeframe))) return false
+    if (timeframe !== undefined && timeframe !== 'daily' && !isTimeframe(timeframe)) return false
     if (!fitsPrice(open) || !fitsPrice(high) || !fitsPrice(low) || !fitsPrice(close)) return false
     if (!(high >= low && high >= open && high >= close && low <= open && low <= close)) return false
     if (!Number.isSafeInteger(volume) || volume < 0) return false
-    if (b.adjustedClose !== undefined && b.adjustedClose !== null && !fitsPrice(b.adjustedClose)) return false
+    if (adjustedClose !== undefined && adjustedClose !== null && !fitsPrice(adjustedClose)) return false
+    // Read by name (fast on bars of one shape, unlike a loop over field names): most bars have none.
+    const { ma5, ma20, ma60, ma120, ma200, rsi, macd, macdSignal, bbUpper, bbMiddle, bbLower, atr } = b
+    if (ma5 === undefined && ma20 === undefined && ma60 === undefined && ma120 === undefined && ma200 === undefined
+      && rsi === undefined && macd === undefined && macdSignal === undefined && bbUpper === undefined
+      && bbMiddle === undefined && bbLower === undefined && atr === undefined) return true
     for (const field of INDICATOR_FIELDS) if (!fitsIndicator(b[field])) return false
-    if (b.rsi != null && !(b.rsi >= 0 && b.rsi <= 100)) return false
-    if (b.atr != null && !(b.atr >= 0)) return false
+    if (rsi != null && !(rsi >= 0 && rsi <= 100)) return false
+    if (atr != null && !(atr >= 0)) return false
     return true
   }
 

@@ -13,24 +13,39 @@ import { checkRows, MAX_ISSUES } from './validate.js'
  * - `slippageBps`: basis points (>= 0, default 0), always against the trader.
  */
 export interface TradeInput {
+  /** The ticker code. */
   ticker: string
+  /** The ticker's region. */
   region: string
   /** 'YYYY-MM-DD'. */
   tradeDate: string
+  /** `BUY` or `SELL` (a SELL beyond the held quantity is refused). */
   tradeType: 'BUY' | 'SELL'
   /** Whole shares, > 0. */
   quantity: number
   /** Reference price, >= 0.0001 (NUMERIC(18, 4)). */
   price: number
+  /**
+   * Money paid for the trade, >= 0 (default 0): added to the cost basis on a BUY, deducted from the realized
+   * PnL on a SELL.
+   */
   commission?: number | undefined
+  /**
+   * Slippage in basis points, >= 0 (default 0), always against the trader: the executed price is the reference
+   * price moved by it.
+   */
   slippageBps?: number | undefined
+  /** The strategy that traded: what `trades({ strategyName })` filters on. */
   strategyName?: string | null | undefined
   /** Also recorded as the position's `entry_signal` when the trade opens it. */
   signalSource?: string | null | undefined
+  /** Free text: why the trade was made. */
   entryReason?: string | null | undefined
+  /** The broker's order id, if any. */
   orderId?: string | null | undefined
   /** Default: now (the column default). */
   executionTimestamp?: Date | undefined
+  /** Free text. */
   notes?: string | null | undefined
 }
 
@@ -84,7 +99,9 @@ export function tradeInputSchema(regions: ReadonlySet<string>) {
 
 /** A current price of one position, for `markToMarket` and `triggeredExits`. */
 export interface MarkPrice {
+  /** The ticker code. */
   ticker: string
+  /** The ticker's region. */
   region: string
   /** > 0; stored rounded to 4 decimals. */
   price: number
@@ -140,8 +157,11 @@ export interface RiskLimitsInput {
   ticker: string
   /** The position's region. */
   region: string
+  /** Exit when the price falls to or below this (money, > 0); null clears it. */
   stopLossPrice?: number | null | undefined
+  /** Exit when the price rises to or above this (money, > 0); null clears it. */
   takeProfitPrice?: number | null | undefined
+  /** Exit after a fall of this fraction from the highest mark since entry (0.1 = 10%), 0 to 1; null clears it. */
   trailingStopDistance?: number | null | undefined
 }
 
@@ -205,7 +225,9 @@ export function positionListSchema(regions: ReadonlySet<string>) {
 
 /** Arguments of `qdb.portfolio.snapshots`: days inclusive, both optional. */
 export interface SnapshotRangeOptions {
+  /** First snapshot day, inclusive ('YYYY-MM-DD'). */
   from?: string | undefined
+  /** Last snapshot day, inclusive ('YYYY-MM-DD'). */
   to?: string | undefined
 }
 
@@ -220,9 +242,13 @@ export const snapshotRangeSchema = z
 
 /** Filters of `qdb.portfolio.trades`. Dates are inclusive 'YYYY-MM-DD'. */
 export interface TradeListOptions {
+  /** Only this ticker. */
   ticker?: string | undefined
+  /** Only this region. */
   region?: string | undefined
+  /** Only `BUY` or only `SELL`. */
   tradeType?: 'BUY' | 'SELL' | undefined
+  /** Only the trades of this strategy. */
   strategyName?: string | undefined
   /** First trade date, inclusive. */
   from?: string | undefined

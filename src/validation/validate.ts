@@ -8,7 +8,9 @@ export const MAX_ISSUES = 100
 export interface RejectedRow<I = unknown> {
   /** Index of the row in the input. */
   row: number
+  /** The row as it was given. */
   input: I
+  /** Why it was refused: field and message of each problem. */
   issues: ValidationIssue[]
 }
 
@@ -35,6 +37,7 @@ function toIssues(row: number, error: z.ZodError): ValidationIssue[] {
  * ```ts
  * const { valid } = checkRows('ohlcv_data', bars, barSchema)
  * ```
+ * @internal
  */
 export function checkRows<T, I = unknown>(
   table: string,

@@ -45,6 +45,32 @@ describe('ops arguments', () => {
   })
 })
 
+describe('repository options are read once', () => {
+  let qdb: TestDb
+  beforeAll(async () => { qdb = await createTestDb() }, 120_000)
+  afterAll(async () => { await qdb?.close() })
+
+  it('ohlcv.panel: the validated fields are the ones in the SQL, however often a getter would answer', async () => {
+    let reads = 0
+    const options = {
+      tickers: ['GETTER'], region: 'KR', from: '2024-01-02', to: '2024-01-05',
+      get fields(): string[] { reads++; return reads === 1 ? ['close'] : ['close::text) FROM tickers; --'] },
+    }
+    const panel = await qdb.ohlcv.panel(options as never)
+    expect(reads).toBe(1)
+    expect(Object.keys(panel.fields)).toEqual(['close'])
+  })
+
+  it('ohlcv.recomputeIndicators: options read once, unknown keys and a non-function onProgress refused', async () => {
+    let reads = 0
+    const options = { get region(): string { reads++; return reads === 1 ? 'KR' : 'XX' } }
+    expect(await qdb.ohlcv.recomputeIndicators(options as never)).toMatchObject({ tickers: 0 })
+    expect(reads).toBe(1)
+    expect(await refusedFields(() => qdb.ohlcv.recomputeIndicators({ region: 'KR', since: '2024-01-02' } as never))).toEqual(['(row)'])
+    expect(await refusedFields(() => qdb.ohlcv.recomputeIndicators({ region: 'KR', onProgress: 'log' as never }))).toEqual(['onProgress'])
+  })
+})
+
 describe('createTestDb arguments', () => {
   it('refuses an unknown mode instead of treating it as a server', async () => {
     expect(await refusedFields(() => createTestDb({ mode: 'postgress' as never }))).toEqual(['mode'])

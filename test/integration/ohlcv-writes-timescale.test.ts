@@ -54,6 +54,24 @@ forEachTarget('ohlcv writes on TimescaleDB', (target, db) => {
     expect(await db().ohlcv.upsert(again)).toMatchObject({ inserted: 3, updated: 0, unchanged: fresh.length })
   })
 
+  it('a statement sent while an upsert COPYs straight into the table waits for it, even with one connection', async () => {
+    // postgres.js pipelines a query onto a busy connection when all are busy: one landing mid-COPY
+    // would break it. The COPY has a connection of its own; the query runs once it is done.
+    const client = target.remote ? await createQuantDb({ url: db().url!, logger: {}, pool: { max: 1 } }) : db()
+    try {
+      const many = syntheticMarket({ seed: 41, tickers: 20, days: 250, regions: ['KR'], start: '2012-01-02' }).bars
+      let during: Promise<unknown> | undefined
+      const result = await client.ohlcv.upsert(many, {
+        batchSize: 1_000,
+        onProgress: () => { during ??= client.query(`SELECT count(*)::int AS n FROM ohlcv_data WHERE date >= '2012-01-01' AND date < '2013-06-01'`) },
+      })
+      expect(result).toMatchObject({ inserted: many.length, updated: 0, unchanged: 0 })
+      expect(await during).toEqual([{ n: many.length }])
+    } finally {
+      if (target.remote) await client.close()
+    }
+  })
+
   const notTimescale = !target.timescale
 
   it('two services sending the same new bars at once: each bar stored once, the second call counts them unchanged', async () => {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createQuantDb, type QuantDb } from '../../src/index.js'
+import { tableColumns } from '../../src/internal/table-columns.js'
+import * as schema from '../../src/schema/index.js'
 import * as catalog from '../helpers/catalog.js'
 import { forEachTarget, openTarget } from '../helpers/targets.js'
 
@@ -24,6 +26,21 @@ forEachTarget('schema catalog matches the spec', (target, db) => {
     const ours = await catalog.columns(db())
     expect(ours).toHaveLength(153)
     expect(ours).toEqual(await catalog.columns(spec))
+  })
+
+  it('gives the hot paths\' staging tables the types of the catalog (column lists derived from src/schema)', async () => {
+    // The writers' temp tables (ohlcv_data's staging, the indicator writer's) are declared with the
+    // derived DDL: declared here for every table, each column must get exactly the catalog's type.
+    const typesOf = (tx: Pick<QuantDb, 'query'>, table: string) => tx.query<{ name: string; type: string }>(
+      `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+       WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, [table])
+    for (const table of [schema.ohlcvData, schema.factorScores, schema.tickers, schema.portfolioSnapshots]) {
+      const derived = tableColumns(table)
+      await db().transaction(async (tx) => {
+        await tx.query(`CREATE TEMP TABLE derived_stage (${derived.ddl(derived.names)}) ON COMMIT DROP`)
+        expect(await typesOf(tx, 'derived_stage'), derived.table).toEqual(await typesOf(tx, `public.${derived.table}`))
+      })
+    }
   })
 
   it('has every index of sections 2 and 5.3 (GIN, DESC, partial) with the same definition', async () => {

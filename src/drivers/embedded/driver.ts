@@ -78,11 +78,13 @@ class EmbeddedRunner implements QueryRunner {
     }
   }
 
-  async copyCsv(table: string, columns: readonly string[], csv: string): Promise<void> {
+  async copyCsv(table: string, columns: readonly string[], csv: string | Iterable<string>): Promise<void> {
     const cols = columns.map((c) => `"${c}"`).join(', ')
+    // In-process: the whole text goes at once (produced before anything is sent, so a chunk that throws writes nothing).
+    const text = typeof csv === 'string' ? csv : [...csv].join('')
     try {
       await this.client.query(`COPY ${table} (${cols}) FROM '/dev/blob' WITH (FORMAT csv)`, [], {
-        blob: new Blob([csv]),
+        blob: new Blob([text]),
       })
     } catch (error) {
       throw toQuantDbError(error)
@@ -157,6 +159,7 @@ class EmbeddedDriver extends EmbeddedRunner implements Driver {
  * half-initialized: queries planned before that read hypertables as plain tables (compressed chunks
  * look empty: count 0), and the licensed functions refuse ("not supported under the current license").
  * So every open loads the loader first, as a server would at start-up, and checks the result.
+ * @internal
  */
 export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driver> {
   const engine = await loadEngine()
@@ -196,6 +199,7 @@ export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driv
  * caller owns it: no data-directory lock is taken (the caller's process already holds the files),
  * its session time zone is left as it is, and close() leaves it open. TimescaleDB's loader is loaded
  * as at every open (harmless when already loaded).
+ * @internal
  */
 export async function openEmbeddedInstance(pglite: unknown): Promise<Driver> {
   const pg = pglite as Partial<PgliteClient> | null

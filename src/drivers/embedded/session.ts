@@ -163,6 +163,7 @@ class EmbeddedTransaction extends PgTransaction<PgQueryResultHKT, typeof schemaM
 /**
  * drizzle over a PGlite client (or a PGlite transaction, with `nested`): a new session on the
  * driver's `base` (its dialect and relational schema, built once when the driver opened).
+ * @internal
  */
 export function drizzleEmbedded(
   client: PgliteLike,

@@ -1,5 +1,6 @@
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { once } from 'node:events'
+import type { Writable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import type { Sql } from 'postgres'
 import { QuantDbError } from '../../errors.js'
 import { toQuantDbError } from '../../errors-map.js'
@@ -48,7 +49,7 @@ interface Core {
 /** The parts of a postgres.js COPY query used here (`reject` is an instance field of its Query). */
 interface CopyQuery {
   reject: (error: unknown) => void
-  writable(): Promise<NodeJS.WritableStream>
+  writable(): Promise<Writable>
 }
 
 // drizzle's column mappers turn temporal text into what the schema says; raw results keep it as
@@ -114,21 +115,50 @@ async function loadPostgres(): Promise<(url: string, o: Record<string, unknown>)
   }
 }
 
-async function copyInto(sql: Sql, table: string, columns: readonly string[], csv: string): Promise<void> {
+/**
+ * COPY of CSV text, given whole or in chunks. Chunks are produced as the server takes the previous
+ * ones (the first while it answers the COPY), so producing them overlaps with the server's work; if
+ * producing one throws, the COPY is cancelled (CopyFail: nothing of it is stored) and that error thrown.
+ */
+async function copyInto(sql: Sql, table: string, columns: readonly string[], csv: string | Iterable<string>,
+  options: Record<string, unknown> = {}): Promise<void> {
   const cols = columns.map((c) => `"${c}"`).join(', ')
-  const copy = sql.unsafe(`COPY ${table} (${cols}) FROM STDIN WITH (FORMAT csv)`) as unknown as CopyQuery
+  const copy = sql.unsafe(`COPY ${table} (${cols}) FROM STDIN WITH (FORMAT csv)`, [], options as never) as unknown as CopyQuery
   // postgres.js resolves a COPY query with its stream and never settles that stream when the server
   // refuses the data (the stream's final callback waits for a CommandComplete that never comes), so
   // the refusal is caught where it lands: the query's own reject, called after the fact.
+  let refusal: unknown
   const refused = new Promise<never>((_, reject) => {
     const settle = copy.reject
-    copy.reject = (error) => { reject(error); settle(error) }
+    copy.reject = (error) => { refusal ??= error; reject(error); settle(error) }
   })
   refused.catch(() => {}) // a refusal after the race is over has nobody left to tell
-  const writable = await copy.writable()
-  const sent = pipeline(Readable.from([csv]), writable)
-  sent.catch(() => {}) // settles late (or never) after a refusal; the race below has the answer
-  await Promise.race([sent, refused])
+  const opened = copy.writable() // sends the COPY
+  opened.catch(() => {})
+  const open = async (): Promise<Writable> => {
+    const w = await Promise.race([opened, refused]) as unknown as Writable
+    w.on('error', () => {}) // postgres.js destroys the stream with the refusal, which the race reports
+    return w
+  }
+  let writable: Writable | undefined
+  try {
+    for (const chunk of typeof csv === 'string' ? [csv] : csv) {
+      writable ??= await open()
+      if (!writable.write(chunk)) await Promise.race([once(writable, 'drain'), refused])
+    }
+    writable ??= await open()
+    writable.end()
+    await Promise.race([finished(writable), refused])
+  } catch (error) {
+    if (refusal !== undefined) throw refusal
+    // Our side failed (a chunk threw): cancel the COPY, once the server is in it.
+    writable ??= await open().catch(() => undefined)
+    if (writable) {
+      writable.destroy(new Error('COPY cancelled by the client'))
+      await refused.catch(() => {}) // the server's answer to the cancel: the connection is free again
+    }
+    throw error
+  }
 }
 
 let savepointSeq = 0
@@ -176,8 +206,10 @@ class PostgresRunner implements QueryRunner, SessionRunner {
     await this.run((sql) => sql.unsafe(text).simple())
   }
 
-  copyCsv(table: string, columns: readonly string[], csv: string): Promise<void> {
-    return this.run((sql) => copyInto(sql, table, columns, csv))
+  copyCsv(table: string, columns: readonly string[], csv: string | Iterable<string>): Promise<void> {
+    if (this.tx) return this.run((sql) => copyInto(sql, table, columns, csv))
+    // Outside a transaction: on a connection of its own (see Transaction.alone), committed by itself.
+    return Transaction.alone(this.core.pool, this.core.watch, this.core.server, (sql, options) => copyInto(sql as Sql, table, columns, csv, options))
   }
 
   async transaction<T>(fn: (tx: PostgresRunner) => Promise<T>, options?: TransactionOptions): Promise<T> {
@@ -245,7 +277,7 @@ function deadline<T>(promise: Promise<T>, seconds: number, server: string): Prom
   return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }
 
-/** Connects a postgres.js pool and checks, within `connectTimeout`, that the server answers. */
+/** Connects a postgres.js pool and checks, within `connectTimeout`, that the server answers. @internal */
 export async function openPostgres(options: PostgresDriverOptions): Promise<Driver> {
   // Before postgres.js sees the URL: it would throw Node's TypeError, whose `input` is the whole URL.
   const server = describeServer(parseServerUrl(options.url))
@@ -306,6 +338,7 @@ interface ClientOptions {
  * not: its socket hook (connectTimeout diagnosis), pool size, time zone, application name and
  * lifetimes are the client's own. The transaction guard needs postgres.js's `onclose` option, which
  * postgres.js reads at each close: ours is chained in front of the caller's and taken out at close().
+ * @internal
  */
 export async function openPostgresClient(client: Sql): Promise<Driver> {
   const options = (client as unknown as { options?: ClientOptions }).options

@@ -106,6 +106,7 @@ class PostgresTransaction extends PgTransaction<PgQueryResultHKT, Schema, RelSch
 /**
  * drizzle over a postgres runner (the pool, or one transaction): a new session on the driver's
  * `base` (its dialect and relational schema, built once when the driver opened).
+ * @internal
  */
 export function drizzlePostgres(runner: SessionRunner, base: DrizzleBase, client?: unknown): QuantDatabase {
   const { dialect, relSchema } = base

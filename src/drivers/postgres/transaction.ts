@@ -81,6 +81,34 @@ export class Transaction {
     return tx
   }
 
+  /**
+   * Runs one statement alone on a reserved connection, outside any transaction (it commits by
+   * itself), with the same guard as a transaction's statements. `statement` must pass `options` to
+   * its query (postgres.js's `onexecute` tells which connection to watch). What a reserved connection
+   * is for: on the pool, postgres.js pipelines a query onto a busy connection when all are busy, and
+   * one landing in the middle of a COPY breaks it.
+   */
+  static async alone<T>(pool: Sql, watch: ConnectionWatch, server: string,
+    statement: (sql: ReservedSql, options: Record<string, unknown>) => Promise<T>): Promise<T> {
+    let reserved: ReservedSql
+    try {
+      reserved = await pool.reserve()
+    } catch (error) {
+      throw toQuantDbError(error)
+    }
+    const tx = new Transaction(reserved, server)
+    const onexecute = (c: PgConnection): boolean => {
+      tx.connection = c
+      tx.unwatch = watch.watch(c.id, () => { tx.gone = true })
+      return true
+    }
+    try {
+      return await tx.run((sql) => statement(sql, { onexecute }))
+    } finally {
+      tx.release()
+    }
+  }
+
   /** True once the connection closed or failed: nothing more may be sent on it. */
   get lost(): boolean {
     return this.gone

@@ -24,12 +24,17 @@ export interface ImportSqliteOptions {
   onProgress?: ((progress: ImportProgress) => void) | undefined
 }
 
+/** Progress of `qdb.ops.importSqlite`, given to `onProgress` after each batch. */
 export interface ImportProgress {
+  /** The table being imported, e.g. `ohlcv_data`. */
   table: string
   /** Legacy rows of the table handled so far (this run and earlier ones). */
   done: number
+  /** Legacy rows of the table in the file. */
   total: number
+  /** Rows that passed validation so far (written, unless a dry run). */
   accepted: number
+  /** Rows refused so far (written to `rejectsFile`). */
   rejected: number
   /** Rows per second in this run. */
   rowsPerSecond: number
@@ -37,14 +42,22 @@ export interface ImportProgress {
   etaSeconds: number | null
 }
 
+/** What `qdb.ops.importSqlite` did with one legacy table. */
 export interface ImportedTable {
+  /** The table, by its SQL name. */
   table: string
+  /**
+   * `imported`; `skipped`: the legacy table lacks a required column (see `reason`); `not imported`:
+   * a table the import does not write, counted only.
+   */
   status: 'imported' | 'skipped' | 'not imported'
   /** Why a table was skipped or not imported. */
   reason?: string
+  /** Rows of the table in the legacy file. */
   legacyRows: number
   /** Rows that reached the database (in a dry run: would have). */
   imported: number
+  /** Rows refused by validation (in `rejectsFile`). */
   rejected: number
   /** Legacy columns left out: unknown to the schema, or set by the database itself. */
   ignoredColumns: string[]
@@ -52,16 +65,21 @@ export interface ImportedTable {
   missingColumns: string[]
   /** Range of the table's date column in the legacy file (as stored there) and in the database after the import. */
   legacyRange: { from: string | null; to: string | null }
+  /** Range of the table's date column in the database after the import (null when empty or dateless). */
   importedRange: { from: string | null; to: string | null }
 }
 
 /** The spec 9.2 report of an import: counts per table, date ranges, and the integrity checks. */
 export interface ImportReport {
+  /** The legacy SQLite file read. */
   file: string
+  /** True when nothing was written (`dryRun: true`). */
   dryRun: boolean
   /** True when this run continued an interrupted one. */
   resumed: boolean
+  /** Where the rejected rows were written, as JSON lines `{ table, rowid, reasons }`. */
   rejectsFile: string
+  /** Per table, in the order imported. */
   tables: ImportedTable[]
   /** Tables of the legacy file that are not part of the schema. */
   unknownTables: string[]

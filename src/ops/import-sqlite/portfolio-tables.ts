@@ -3,6 +3,9 @@ import { positionRowSchema, snapshotRowSchema, tradeRowSchema } from '../../vali
 import { checkRows } from '../../validation/validate.js'
 import type { z } from 'zod'
 import type { ColumnKind } from './convert.js'
+import type { PgTable } from 'drizzle-orm/pg-core'
+import { tableColumns } from '../../internal/table-columns.js'
+import { portfolio, portfolioSnapshots, trades } from '../../schema/index.js'
 import type { Candidate, ImportEnv, RejectedCandidate, TableSpec } from './tables.js'
 import { camel, rejectedByIndex, withoutOrphans } from './tables.js'
 
@@ -10,24 +13,22 @@ import { camel, rejectedByIndex, withoutOrphans } from './tables.js'
 // column rules of src/validation/portfolio-rows.ts), never replayed through applyTrade, which would
 // recompute executed prices, amounts and PnL.
 
-/** A column: its legacy conversion and its PostgreSQL type (for json_to_recordset). */
+/**
+ * A column: its legacy conversion and the type `json_to_recordset` reads it as (the column's type
+ * without length or precision: the INSERT's assignment then checks and rounds as a plain INSERT does).
+ */
 type Column = readonly [ColumnKind, string]
-const col = (spec: string): Record<string, Column> => Object.fromEntries(spec.trim().split(/\s+/).map((c) => {
-  const [n, kind, pg] = c.split(':') as [string, ColumnKind, string]
-  return [n, [kind, pg.replace('_', ' ')]]
-}))
+/** Every column of the drizzle table but the ones the database sets (`managed`), in table order. */
+const columnsOf = (table: PgTable, managed: readonly string[]): Record<string, Column> => Object.fromEntries(
+  tableColumns(table).all.filter((c) => !managed.includes(c.name)).map((c) => [c.name, [c.kind, c.paramType] as const]))
 
-const POSITION = col(`ticker:text:text region:text:text quantity:number:integer avg_buy_price:number:numeric
-  current_price:number:numeric unrealized_pnl:number:numeric unrealized_pnl_pct:number:numeric position_value:number:numeric
-  weight:number:numeric stop_loss_price:number:numeric take_profit_price:number:numeric trailing_stop_distance:number:numeric
-  entry_date:date:date entry_signal:text:text last_rebalance_date:date:date notes:text:text`)
-const TRADE = col(`ticker:text:text region:text:text trade_date:date:date trade_type:text:text quantity:number:integer
-  price:number:numeric total_amount:number:numeric commission:number:numeric slippage_bps:number:numeric
-  strategy_name:text:text signal_source:text:text entry_reason:text:text realized_pnl:number:numeric
-  realized_pnl_pct:number:numeric hold_days:number:integer order_id:text:text execution_timestamp:timestamp:timestamptz notes:text:text`)
-const SNAPSHOT = col(`snapshot_date:date:date total_value:number:numeric cash:number:numeric invested_value:number:numeric
-  unrealized_pnl:number:numeric daily_return:number:numeric cumulative_return:number:numeric positions:json:jsonb
-  sector_exposures:json:jsonb region_exposures:json:jsonb`)
+// A new id is given by the database; the resume checkpoint (legacy rowid) prevents duplicates.
+const POSITION_MANAGED = ['portfolio_id', 'last_updated']
+const TRADE_MANAGED = ['trade_id', 'last_updated']
+const SNAPSHOT_MANAGED = ['last_updated']
+const POSITION = columnsOf(portfolio, POSITION_MANAGED)
+const TRADE = columnsOf(trades, TRADE_MANAGED)
+const SNAPSHOT = columnsOf(portfolioSnapshots, SNAPSHOT_MANAGED)
 
 const kinds = (c: Record<string, Column>): Record<string, ColumnKind> => Object.fromEntries(Object.entries(c).map(([n, [k]]) => [n, k]))
 
@@ -69,7 +70,7 @@ const positionSpec: TableSpec = {
   table: 'portfolio',
   columns: kinds(POSITION),
   required: ['ticker', 'region', 'quantity', 'avg_buy_price', 'entry_date'],
-  managed: ['portfolio_id', 'last_updated'],
+  managed: POSITION_MANAGED,
   dateColumn: 'entry_date',
   async run(_repos, rows, env, runner) {
     const { good, rejected } = validate(rows, env, 'portfolio', positionRowSchema(env.regions), (v) => `${v.ticker}\u0000${v.region}`)
@@ -83,8 +84,7 @@ const tradeSpec: TableSpec = {
   table: 'trades',
   columns: kinds(TRADE),
   required: ['ticker', 'region', 'trade_date', 'trade_type', 'quantity', 'price', 'total_amount'],
-  // A new trade_id is given by the database; the resume checkpoint (legacy rowid) prevents duplicates.
-  managed: ['trade_id', 'last_updated'],
+  managed: TRADE_MANAGED,
   dateColumn: 'trade_date',
   async run(_repos, rows, env, runner) {
     const { good, rejected } = validate(rows, env, 'trades', tradeRowSchema(env.regions), null)
@@ -97,7 +97,7 @@ const snapshotSpec: TableSpec = {
   table: 'portfolio_snapshots',
   columns: kinds(SNAPSHOT),
   required: ['snapshot_date', 'total_value', 'cash', 'invested_value'],
-  managed: ['last_updated'],
+  managed: SNAPSHOT_MANAGED,
   dateColumn: 'snapshot_date',
   async run(_repos, rows, env, runner) {
     const { good, rejected } = validate(rows, env, 'portfolio_snapshots', snapshotRowSchema, (v) => v.snapshotDate)

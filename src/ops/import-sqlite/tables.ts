@@ -8,6 +8,9 @@ import { checkBars, type OhlcvBarInput } from '../../validation/ohlcv.js'
 import { tickerInputSchema, type TickerInput } from '../../validation/ticker.js'
 import { checkRows } from '../../validation/validate.js'
 import type { ColumnKind } from './convert.js'
+import type { PgTable } from 'drizzle-orm/pg-core'
+import { tableColumns } from '../../internal/table-columns.js'
+import { backtestResults, factorScores, ohlcvData, tickers } from '../../schema/index.js'
 
 /** A legacy row converted to a repository input, with the rowid it came from. */
 export interface Candidate {
@@ -70,16 +73,19 @@ export function withoutOrphans(rows: Candidate[], env: ImportEnv): { kept: Candi
   return { kept, orphans }
 }
 
-const numbers = (names: string): Record<string, ColumnKind> => Object.fromEntries(names.split(' ').map((n) => [n, 'number']))
+/**
+ * A spec's `columns` and `managed`: the columns a legacy table fills, by SQL name, with the kind its
+ * values convert to, are every column of the drizzle table (in table order) but the `managed` ones.
+ */
+export function fromTable(table: PgTable, managed: readonly string[]): Pick<TableSpec, 'columns' | 'managed'> {
+  const columns = tableColumns(table).all.filter((c) => !managed.includes(c.name))
+  return { columns: Object.fromEntries(columns.map((c) => [c.name, c.kind])), managed }
+}
 
 const tickersSpec: TableSpec = {
   table: 'tickers',
-  columns: {
-    ticker: 'text', region: 'text', market: 'text', sector: 'text', industry: 'text', market_cap: 'number',
-    listed_date: 'date', delisted_date: 'date', is_active: 'boolean', metadata: 'json',
-  },
+  ...fromTable(tickers, ['last_updated']),
   required: ['ticker', 'region'],
-  managed: ['last_updated'],
   dateColumn: 'listed_date',
   async run(repos, rows, env) {
     const { valid, rejected } = checkRows('tickers', rows.map((r) => r.input), tickerInputSchema(env.regions), 'skip')
@@ -101,12 +107,8 @@ const tickersSpec: TableSpec = {
 
 const ohlcvSpec: TableSpec = {
   table: 'ohlcv_data',
-  columns: {
-    ticker: 'text', region: 'text', date: 'date', timeframe: 'text',
-    ...numbers('open high low close volume adjusted_close ma5 ma20 ma60 ma120 ma200 rsi macd macd_signal bb_upper bb_middle bb_lower atr'),
-  },
+  ...fromTable(ohlcvData, ['last_updated']),
   required: ['ticker', 'region', 'date', 'open', 'high', 'low', 'close', 'volume'],
-  managed: ['last_updated'],
   dateColumn: 'date',
   async run(repos, rows, env) {
     const bars = rows.map((r) => r.input as unknown as OhlcvBarInput)
@@ -121,15 +123,8 @@ const ohlcvSpec: TableSpec = {
 
 const factorSpec: TableSpec = {
   table: 'factor_scores',
-  columns: {
-    ticker: 'text', region: 'text', calculation_date: 'date', signal: 'text', calculation_metadata: 'json',
-    ...numbers('market_regime_score volume_profile_score price_action_score layer1_total stage_analysis_score ' +
-      'moving_average_score relative_strength_score layer2_total pattern_recognition_score volume_spike_score ' +
-      'momentum_score layer3_total total_score pe_ratio pb_ratio momentum_12m rsi_factor roe debt_equity ' +
-      'volatility_factor market_cap_factor'),
-  },
+  ...fromTable(factorScores, ['last_updated']),
   required: ['ticker', 'region', 'calculation_date'],
-  managed: ['last_updated'],
   dateColumn: 'calculation_date',
   async run(repos, rows, env) {
     const { kept, orphans } = withoutOrphans(rows, env)
@@ -145,15 +140,9 @@ const factorSpec: TableSpec = {
 
 const backtestSpec: TableSpec = {
   table: 'backtest_results',
-  columns: {
-    strategy_name: 'text', region: 'text', simulation_date: 'timestamp', start_date: 'date', end_date: 'date',
-    rebalance_frequency: 'text', strategy_params: 'json', trades: 'json',
-    ...numbers('initial_capital final_capital total_return annual_return sharpe_ratio sortino_ratio max_drawdown ' +
-      'win_rate total_trades winning_trades losing_trades avg_win avg_loss transaction_cost_bps'),
-  },
-  required: ['strategy_name', 'region', 'start_date', 'end_date', 'initial_capital'],
   // A new backtest_id is given by the database; the resume checkpoint (not the id) prevents duplicates.
-  managed: ['backtest_id', 'last_updated'],
+  ...fromTable(backtestResults, ['backtest_id', 'last_updated']),
+  required: ['strategy_name', 'region', 'start_date', 'end_date', 'initial_capital'],
   dateColumn: 'simulation_date',
   async run(repos, rows, env) {
     const schema = backtestInputSchema(env.regions)

@@ -58,6 +58,7 @@ export function mergeParameters(rows: readonly NewFactorScoreRow[]): string[] {
  * Merges validated, complete rows (no two with the same key) into `factor_scores` through `tx`, in
  * statements of `batchSize` rows; returns the inserted and updated counts. `tx` should be a
  * transaction, so that a refused batch takes the earlier ones with it.
+ * @internal
  */
 export async function mergeScores(
   tx: QueryRunner,

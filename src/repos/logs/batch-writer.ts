@@ -135,7 +135,7 @@ class BatchedSystemLogWriter implements SystemLogWriter {
   }
 }
 
-/** See `LogRepo.createSystemLogWriter`. */
+/** See `LogRepo.createSystemLogWriter`. @internal */
 export function createSystemLogWriter(ctx: RepoContext, options: SystemLogWriterOptions = {}): SystemLogWriter {
   const o = checkOne('system_logs', options, systemLogWriterOptionsSchema)
   if (ctx.runner.inTransaction) {

@@ -75,7 +75,7 @@ const SYSTEM_COLUMNS = 7
 /** Bound parameters per system log row, for statement sizing. */
 export const SYSTEM_LOG_PARAMETERS = SYSTEM_COLUMNS
 
-/** One multi-row INSERT of already validated rows (the batch writer's statement). */
+/** One multi-row INSERT of already validated rows (the batch writer's statement). @internal */
 export async function insertSystemLogRows(runner: QueryRunner, rows: readonly (NewSystemLogRow & { timestamp: Date })[]): Promise<void> {
   if (rows.length === 0) return
   const params: unknown[] = []

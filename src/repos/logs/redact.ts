@@ -4,6 +4,7 @@
 // number (`CANO`) in the body. Redaction errs on the side of hiding: any key that merely *contains*
 // a secret-looking word is hidden (a `token_type` of 'Bearer' is lost, a token never leaks).
 
+/** What a redacted value reads as in a stored API log: `[REDACTED]`. */
 export const REDACTED = '[REDACTED]'
 
 // Compared against the key lower-cased with everything but letters and digits removed, so that

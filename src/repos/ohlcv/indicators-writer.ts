@@ -12,7 +12,9 @@ import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-se
 import { embeddedReclaimer } from './embedded-reclaim.js'
 import { QuantDbError } from '../../errors.js'
 
+/** Options of `qdb.ohlcv.recomputeIndicators`. */
 export interface RecomputeOptions {
+  /** The region whose bars are recomputed, e.g. `KR`. */
   region: string
   /** Default: every ticker of the region with bars (on or after `from`, when given). */
   tickers?: readonly string[] | undefined
@@ -30,6 +32,7 @@ export interface RecomputeOptions {
   onProgress?: ((progress: { tickers: number; total: number }) => void) | undefined
 }
 
+/** What `qdb.ohlcv.recomputeIndicators` did. */
 export interface RecomputeResult {
   /** Tickers processed. */
   tickers: number
@@ -51,8 +54,8 @@ function optionsSchema(regions: ReadonlySet<string>) {
     from: isoDate.optional(),
     timeframe: name(10, 1).optional(),
     warmup: z.number().int().min(0).optional(),
-    onProgress: z.unknown().optional(),
-  })
+    onProgress: z.custom<NonNullable<RecomputeOptions['onProgress']>>((f) => typeof f === 'function', { message: 'must be a function' }).optional(),
+  }).strict()
 }
 
 /** A CSV line of the staging table and the day (epoch days) of its bar. */
@@ -218,12 +221,13 @@ async function readWindowed(runner: QueryRunner, group: readonly string[], regio
  * @internal
  */
 export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOptions): Promise<RecomputeResult> {
-  checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
-  const { region, from } = options
-  const timeframe = options.timeframe ?? 'daily'
-  const warmup = options.warmup ?? 500
-  const tickers = options.tickers
-    ? [...new Set(options.tickers)]
+  // The validated copy is what runs: a getter on the caller's object is read once, here.
+  const o = checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
+  const { region, from } = o
+  const timeframe = o.timeframe ?? 'daily'
+  const warmup = o.warmup ?? 500
+  const tickers = o.tickers
+    ? [...new Set(o.tickers)]
     : (await ctx.runner.query<{ ticker: string }>(
         `SELECT DISTINCT ticker FROM ohlcv_data WHERE region = $1 AND timeframe = $2 ${from ? 'AND date >= $3::date' : ''} ORDER BY ticker`,
         from ? [region, timeframe, from] : [region, timeframe],
@@ -255,7 +259,7 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
         if (i + TICKERS_PER_READ < tickers.length) await reclaim.afterGroup()
       }
       result.tickers += group.length
-      options.onProgress?.({ tickers: result.tickers, total: tickers.length })
+      o.onProgress?.({ tickers: result.tickers, total: tickers.length })
     }
     await reclaim.finish()
   } finally {

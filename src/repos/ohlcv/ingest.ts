@@ -9,8 +9,9 @@ import { BAR, TOUCHED_COLUMN } from './columns.js'
 import { mergeSql, stagedSource, unnestSource } from '../../internal/merge-sql.js'
 import { arrayLiteral } from '../../internal/sql-arrays.js'
 import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
-import { copyStraight, nothingStoredIn, spanOf } from './direct-copy.js'
+import { copyCall, copyStraight, nothingStoredIn, spanOf } from './direct-copy.js'
 
+/** Options of `qdb.ohlcv.upsert`. */
 export interface OhlcvUpsertOptions {
   /** `'throw'` (default): one bad row rejects the call and nothing is written. `'skip'`: bad rows are returned, the rest written. */
   onInvalid?: 'throw' | 'skip' | undefined
@@ -22,6 +23,7 @@ export interface OhlcvUpsertOptions {
   strategy?: IngestStrategy | undefined
 }
 
+/** What `qdb.ohlcv.upsert` did: the write result shape every bulk write returns. */
 export interface OhlcvUpsertResult {
   /** New bars. */
   inserted: number
@@ -45,6 +47,7 @@ export type IngestStrategy = 'copy' | 'unnest' | 'values'
 
 // Measured with bench/ohlcv-ingest.ts (100,000 new bars, median of 3, time / hand-written COPY into the
 // table): embedded copy 0.85, unnest 1.61, values 2.51; server copy 1.72, unnest 2.07, values 3.99.
+/** @internal */
 export const DEFAULT_STRATEGY: Record<QueryRunner['kind'], IngestStrategy> = { embedded: 'copy', postgres: 'copy' }
 // PGlite handles ~5,000-row statements comfortably (one crashed on a 60,000-parameter insert); a server takes far larger COPY batches.
 const DEFAULT_BATCH: Record<QueryRunner['kind'], number> = { embedded: 5_000, postgres: 50_000 }
@@ -95,9 +98,32 @@ async function writeBatch(tx: QueryRunner, strategy: IngestStrategy, stage: stri
   return { inserted: Number(rows[0]?.inserted ?? 0), updated: Number(rows[0]?.updated ?? 0) }
 }
 
+interface Batch { shape: BarShape; batch: OhlcvBarInput[] }
+
+/**
+ * The statements' batches: bars grouped by which optional columns they set (so that an update never
+ * blanks a value a bar left out), then cut to `size` (and, for `values`, to the parameter limit).
+ */
+function planBatches(values: readonly OhlcvBarInput[], strategy: IngestStrategy, size: number, ctx: RepoContext): Batch[] {
+  const groups = new Map<string, { shape: BarShape; bars: OhlcvBarInput[] }>()
+  for (const value of values) {
+    const shape = shapeOf(value)
+    const key = `${shape.adjusted}/${shape.indicators}`
+    const group = groups.get(key) ?? groups.set(key, { shape, bars: [] }).get(key)!
+    group.bars.push(value)
+  }
+  const batches: Batch[] = []
+  for (const { shape, bars: group } of groups.values()) {
+    const rows = strategy === 'values' ? Math.min(size, rowsPerStatement(columnsOf(shape).length, ctx.limits)) : size
+    for (const batch of chunks(group, rows)) batches.push({ shape, batch })
+  }
+  return batches
+}
+
 /**
  * Validates and merges `bars` into `ohlcv_data` in one transaction (a savepoint inside the caller's).
  * Batches keep every statement far from the wire protocol's 65,534-parameter limit (COPY binds none).
+ * @internal
  */
 export async function upsertBars(
   ctx: RepoContext,
@@ -114,26 +140,17 @@ export async function upsertBars(
   const asked = options.batchSize ?? DEFAULT_BATCH[kind]
   const size = kind === 'embedded' ? Math.min(asked, DEFAULT_BATCH.embedded) : asked
 
-  // Bars are grouped by which optional columns they set, so that an update never blanks a value a bar left out.
-  const groups = new Map<string, { shape: BarShape; bars: OhlcvBarInput[] }>()
+  const values = valid.map((v) => v.value)
   let first: string | undefined
   let last: string | undefined
-  for (const { value } of valid) {
-    if ((value.timeframe ?? 'daily') === 'daily') {
+  for (const value of values) {
+    if (value.timeframe === undefined || value.timeframe === 'daily') {
       if (first === undefined || value.date < first) first = value.date
       if (last === undefined || value.date > last) last = value.date
     }
-    const shape = shapeOf(value)
-    const key = `${shape.adjusted}/${shape.indicators}`
-    const group = groups.get(key) ?? groups.set(key, { shape, bars: [] }).get(key)!
-    group.bars.push(value)
   }
-
-  const batches: { shape: BarShape; batch: OhlcvBarInput[] }[] = []
-  for (const { shape, bars: group } of groups.values()) {
-    const rows = strategy === 'values' ? Math.min(size, rowsPerStatement(columnsOf(shape).length, ctx.limits)) : size
-    for (const batch of chunks(group, rows)) batches.push({ shape, batch })
-  }
+  let planned: Batch[] | undefined
+  const batches = (): Batch[] => (planned ??= planBatches(values, strategy, size, ctx))
   const nested = ctx.runner.inTransaction
   let written = 0
   const progress = (n: number) => {
@@ -146,14 +163,14 @@ export async function upsertBars(
   const write = (tryStraight: boolean) => ctx.runner.transaction(async (tx) => {
     // All new (a day's bars, a backfill): COPY straight into the table, the merge's result without
     // staging or merging. The probe also lifts the decompression limit for the transaction.
-    if (tryStraight && await nothingStoredIn(tx, spanOf(valid.map((v) => v.value)), ctx.capabilities.timescale)) {
+    if (tryStraight && await nothingStoredIn(tx, spanOf(values), ctx.capabilities.timescale)) {
       if (nested) {
         // Inside the caller's transaction, in a savepoint: a refusal leaves it usable, and we merge.
-        if (await copyStraight(tx, batches, progress)) return void (result.inserted = valid.length)
+        if (await copyStraight(tx, batches(), progress)) return void (result.inserted = valid.length)
         written = 0
       } else {
         copyingStraight = true
-        for (const { shape, batch } of batches) {
+        for (const { shape, batch } of batches()) {
           await tx.copyCsv('ohlcv_data', columnsOf(shape), barsToCsv(batch, shape))
           progress(batch.length)
         }
@@ -164,8 +181,8 @@ export async function upsertBars(
     const stage = strategy === 'copy' ? acquireStage('qdb_ohlcv_stage') : undefined
     try {
       await prepareWrite(tx, ctx, stage && { name: stage.name, columns: STAGE_COLUMNS })
-      for (const [i, { shape, batch }] of batches.entries()) {
-        const emptyAfter = i < batches.length - 1 || nested
+      for (const [i, { shape, batch }] of batches().entries()) {
+        const emptyAfter = i < batches().length - 1 || nested
         const counts = await writeBatch(tx, strategy, stage?.name ?? '', batch, shape, emptyAfter)
         result.inserted += counts.inserted
         result.updated += counts.updated
@@ -176,14 +193,24 @@ export async function upsertBars(
     }
   })
 
-  try {
-    await write(strategy === 'copy')
-  } catch (error) {
-    if (!copyingStraight || (error as { code?: unknown }).code !== '23505') throw error
-    // The whole transaction was rolled back: merge instead, from the start.
-    copyingStraight = false
+  // At top level on a server: the whole call by one COPY committed by itself, presumed all new (a
+  // day's bars, a backfill). A stored key (bars sent again) or the decompression limit refuses it
+  // whole, and the call goes the transaction's way: a merge, or the COPY with the limit lifted.
+  const outcome = strategy === 'copy' && kind === 'postgres' && !nested
+    ? await copyCall(ctx.runner, values, size, progress)
+    : undefined
+  if (outcome === 'copied') result.inserted = valid.length
+  else {
     written = 0
-    await write(false)
+    try {
+      await write(strategy === 'copy' && outcome !== 'stored')
+    } catch (error) {
+      if (!copyingStraight || (error as { code?: unknown }).code !== '23505') throw error
+      // The whole transaction was rolled back: merge instead, from the start.
+      copyingStraight = false
+      written = 0
+      await write(false)
+    }
   }
   result.unchanged = valid.length - result.inserted - result.updated
   // A backfill: the daily summary is brought up to date over the days written (see refreshSummaryAfterWrite).

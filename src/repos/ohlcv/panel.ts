@@ -15,12 +15,15 @@ export const PANEL_COLUMNS = Object.fromEntries(
   BAR.all.filter((c) => c.kind === 'number').map((c) => [c.field, c.name]),
 ) as Readonly<Record<PanelField, string>>
 
+/** Options of `qdb.ohlcv.panel`. */
 export interface PanelOptions<F extends PanelField = 'close'> {
   /** Tickers, in the order the panel lists them (duplicates are dropped). */
   tickers: readonly string[]
+  /** The tickers' region, e.g. `KR`. */
   region: string
   /** First and last day, inclusive ('YYYY-MM-DD'). */
   from: string
+  /** Last day, inclusive ('YYYY-MM-DD'), not before `from`. */
   to: string
   /** Default `['close']`. */
   fields?: readonly F[] | undefined
@@ -39,9 +42,13 @@ export interface PanelOptions<F extends PanelField = 'close'> {
  * ticker-major buffer per field, also given whole as `matrix.close` (`matrix.close[t * dates.length + d]`).
  */
 export interface Panel<F extends PanelField = 'close'> {
+  /** The calendar, ascending ('YYYY-MM-DD'): the columns of every array. */
   dates: string[]
+  /** The tickers, in the order asked (duplicates dropped): the rows of every field. */
   tickers: string[]
+  /** Per field, one Float64Array per ticker over `dates`; NaN where the ticker has no bar (or a NULL value). */
   fields: Record<F, Float64Array[]>
+  /** Per field, the whole ticker-major buffer: `matrix.close[t * dates.length + d]`. */
   matrix: Record<F, Float64Array>
 }
 
@@ -63,14 +70,17 @@ function optionsSchema(regions: ReadonlySet<string>) {
 /**
  * Reads a panel: per chunk of tickers one query returns, per ticker, `array_agg` of its dates and of
  * each field (as float8), so no JS object is built per bar; the arrays are then placed on the calendar.
+ * @internal
  */
 export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext, options: PanelOptions<F>): Promise<Panel<F>> {
-  checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
-  const tickers = [...new Set(options.tickers)]
-  const fields = (options.fields ?? ['close']) as readonly F[]
-  const timeframe = options.timeframe ?? 'daily'
-  const firstDay = isoToDay(options.from)
-  const span = isoToDay(options.to) - firstDay + 1
+  // The validated copy is what runs: field names go into the SQL text, so a getter on the caller's
+  // object must not be read a second time after the check.
+  const o = checkOne('ohlcv_data', options, optionsSchema(ctx.options.regions))
+  const tickers = [...new Set(o.tickers)]
+  const fields = (o.fields ?? ['close']) as readonly PanelField[] as readonly F[]
+  const timeframe = o.timeframe ?? 'daily'
+  const firstDay = isoToDay(o.from)
+  const span = isoToDay(o.to) - firstDay + 1
 
   // Each ticker's days and values, kept compact until the calendar is known.
   const days = new Map<string, Int32Array>()
@@ -83,7 +93,7 @@ export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext
        FROM ohlcv_data
        WHERE ticker = ANY($1::varchar[]) AND region = $2 AND timeframe = $3 AND date >= $4::date AND date <= $5::date
        GROUP BY ticker`,
-      [arrayLiteral(chunk), options.region, timeframe, options.from, options.to],
+      [arrayLiteral(chunk), o.region, timeframe, o.from, o.to],
     )
     for (const row of rows) {
       days.set(String(row[0]), toInt32(row[1]))
@@ -94,8 +104,8 @@ export async function readPanel<F extends PanelField = 'close'>(ctx: RepoContext
   // slot[day - firstDay] = index of that day in the calendar, or -1.
   const slot = new Int32Array(span).fill(-1)
   let dates: string[]
-  if (options.calendar) {
-    dates = [...options.calendar]
+  if (o.calendar) {
+    dates = [...o.calendar]
     dates.forEach((d, k) => {
       const at = isoToDay(d) - firstDay
       if (at >= 0 && at < span) slot[at] = k

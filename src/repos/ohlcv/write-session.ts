@@ -9,6 +9,7 @@ import type { RepoContext } from '../context.js'
  *   transaction only (`SET LOCAL`): its default (100,000) made an upsert whose bars fall in three or
  *   more compressed chunks fail with 53400, although decompressing them is what the caller asked for.
  * - Makes sure the session's staging table `name` exists (see {@link acquireStage}).
+ * @internal
  */
 export async function prepareWrite(tx: QueryRunner, ctx: RepoContext, stage?: { name: string; columns: string }): Promise<void> {
   const statements: string[] = []
@@ -47,6 +48,7 @@ const POLICY_DAYS = 3
  * `ohlcv_daily_summary` over those days, so that the summary covers a backfill without a full
  * refresh. Inside a caller's transaction it cannot (TimescaleDB refuses) and returns false: the
  * caller then refreshes with `refreshDailySummary` after commit.
+ * @internal
  */
 export async function refreshSummaryAfterWrite(ctx: RepoContext, from: string, to: string): Promise<boolean> {
   if (!ctx.capabilities.timescale || ctx.runner.inTransaction) return false

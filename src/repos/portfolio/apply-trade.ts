@@ -29,7 +29,7 @@ const INT_MAX = 2_147_483_647
 const NOT_LISTED = 'is not in tickers (add it with qdb.tickers.upsert first)'
 const reject = (field: string, message: string) => new ValidationError('trades', [{ row: 0, field, message }])
 
-/** Validates, then writes the trade and moves the position in one transaction (a savepoint inside one). */
+/** Validates, then writes the trade and moves the position in one transaction (a savepoint inside one). @internal */
 export async function applyTrade(ctx: RepoContext, input: TradeInput): Promise<TradeResult> {
   const trade = checkOne('trades', input, tradeInputSchema(ctx.options.regions))
   try {

@@ -34,6 +34,7 @@ WHERE p.portfolio_id = v.portfolio_id`
  * Prices every position that has a price, and recomputes every position's weight, in one transaction:
  * the rows are locked first (in id order, so two calls cannot deadlock), then one UPDATE does the
  * arithmetic of docs/portfolio-arithmetic.md.
+ * @internal
  */
 export async function markToMarket(ctx: RepoContext, prices: MarkPrices): Promise<MarkToMarketResult> {
   const rows = checkMarkPrices('portfolio', prices, ctx.options.regions)

@@ -11,6 +11,7 @@ import { refreshWaitingForScheduler } from '../../internal/refresh.js'
  * `refresh_continuous_aggregate`, which PostgreSQL refuses inside a transaction block: there it is
  * skipped and the aggregate is read as last materialized. A plain materialized view refreshes anywhere.
  * Returns whether it refreshed.
+ * @internal
  */
 export async function refreshDailyMetrics(ctx: RepoContext): Promise<boolean> {
   if (ctx.capabilities.timescale) {
@@ -22,7 +23,7 @@ export async function refreshDailyMetrics(ctx: RepoContext): Promise<boolean> {
   return true
 }
 
-/** Spec 8.1 query 3 over the corrected aggregate: the `portfolio_performance` view between two days. */
+/** Spec 8.1 query 3 over the corrected aggregate: the `portfolio_performance` view between two days. @internal */
 export async function performance(ctx: RepoContext, options: PerformanceOptions): Promise<PerformanceRow[]> {
   const o = checkOne('portfolio_daily_metrics', options, performanceOptionsSchema)
   if (o.refresh !== false) await refreshDailyMetrics(ctx)
@@ -37,7 +38,7 @@ export async function performance(ctx: RepoContext, options: PerformanceOptions)
 
 const num = (v: string | number | null): number | null => (v === null ? null : Number(v))
 
-/** Spec 8.1 query 4; sectors whose positions were never priced (no value) come last. */
+/** Spec 8.1 query 4; sectors whose positions were never priced (no value) come last. @internal */
 export async function sectorExposure(ctx: RepoContext): Promise<SectorExposure[]> {
   const rows = await ctx.runner.query<{
     sector: string | null; n_stocks: string | number; total_value: string | null; total_weight: string | null; avg_pnl_pct: string | null

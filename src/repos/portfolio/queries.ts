@@ -20,7 +20,7 @@ const tickerKeySchema = perRegions((regions) => z.object({ ticker: tickerCode, r
 
 const positionReads = new CachedRead<Position>(portfolio)
 
-/** Open positions, by ticker and region. */
+/** Open positions, by ticker and region. @internal */
 export async function listPositions(ctx: RepoContext, options: PositionListOptions = {}): Promise<Position[]> {
   const { region } = checkOne('portfolio', options, positionsSchema(ctx.options.regions))
   const where = region === undefined ? undefined : eq(portfolio.region, region)
@@ -30,7 +30,7 @@ export async function listPositions(ctx: RepoContext, options: PositionListOptio
     region === undefined ? [] : [region])
 }
 
-/** One position, or undefined when nothing is held. */
+/** One position, or undefined when nothing is held. @internal */
 export async function findPosition(ctx: RepoContext, key: TickerKey): Promise<Position | undefined> {
   const { ticker, region } = checkOne('portfolio', key, tickerKeySchema(ctx.options.regions))
   const [row] = await ctx.runner.db.select().from(portfolio)
@@ -38,7 +38,7 @@ export async function findPosition(ctx: RepoContext, key: TickerKey): Promise<Po
   return row
 }
 
-/** Trade history, oldest first (trade date, then the order the trades were applied). */
+/** Trade history, oldest first (trade date, then the order the trades were applied). @internal */
 export async function listTrades(ctx: RepoContext, options: TradeListOptions = {}): Promise<Trade[]> {
   const o = checkOne('trades', options, tradesSchema(ctx.options.regions))
   const where: SQL[] = []

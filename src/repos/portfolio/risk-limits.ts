@@ -11,7 +11,7 @@ const limitsSchema = perRegions(riskLimitsSchema)
 import { decimal } from './decimal.js'
 import type { ExitReason, Position, TriggeredExit } from './types.js'
 
-/** Sets (number), clears (null) or keeps (omitted) each limit of one position. */
+/** Sets (number), clears (null) or keeps (omitted) each limit of one position. @internal */
 export async function setRiskLimits(ctx: RepoContext, limits: RiskLimitsInput): Promise<Position> {
   const l = checkOne('portfolio', limits, limitsSchema(ctx.options.regions))
   const { ticker, region } = l
@@ -61,6 +61,7 @@ ORDER BY 1, 2, 3`
  * Every limit the given prices cross: stop-loss when price <= stop_loss_price, take-profit when
  * price >= take_profit_price, trailing stop when price <= high-water mark × (1 − distance).
  * A position crossing several limits appears once per limit. Prices of positions not held are ignored.
+ * @internal
  */
 export async function triggeredExits(ctx: RepoContext, prices: MarkPrices): Promise<TriggeredExit[]> {
   const rows = checkMarkPrices('portfolio', prices, ctx.options.regions)

@@ -52,7 +52,7 @@ ON CONFLICT (snapshot_date) DO UPDATE SET
   sector_exposures = EXCLUDED.sector_exposures, region_exposures = EXCLUDED.region_exposures,
   last_updated = now()`
 
-/** Writes (or rewrites) the snapshot of `snapshotDate` from the current positions and `cash`. */
+/** Writes (or rewrites) the snapshot of `snapshotDate` from the current positions and `cash`. @internal */
 export async function snapshot(ctx: RepoContext, input: SnapshotInput): Promise<PortfolioSnapshot> {
   const { snapshotDate: date, cash } = checkOne('portfolio_snapshots', input, snapshotInputSchema)
   return ctx.runner.transaction(async (tx) => {
@@ -62,7 +62,7 @@ export async function snapshot(ctx: RepoContext, input: SnapshotInput): Promise<
   })
 }
 
-/** Stored snapshots between `from` and `to` (inclusive), oldest first. */
+/** Stored snapshots between `from` and `to` (inclusive), oldest first. @internal */
 export async function snapshots(ctx: RepoContext, range: SnapshotRangeOptions): Promise<PortfolioSnapshot[]> {
   const { from, to } = checkOne('portfolio_snapshots', range, snapshotRangeSchema)
   const where: SQL[] = []

@@ -12,12 +12,17 @@ export type PortfolioSnapshot = PortfolioSnapshotRow
 
 /** One entry of `PortfolioSnapshot.positions`. */
 export interface SnapshotPosition {
+  /** The ticker code. */
   ticker: string
+  /** The ticker's region. */
   region: string
+  /** Shares held. */
   quantity: number
+  /** Average cost per share, commissions capitalized (money). */
   avgBuyPrice: number
   /** `null` when the position was never marked to market (then valued at `avgBuyPrice`). */
   currentPrice: number | null
+  /** Quantity x current price, in money (the cost basis when unpriced). */
   positionValue: number
   /** Share of the invested value. */
   weight: number
@@ -25,7 +30,9 @@ export interface SnapshotPosition {
 
 /** What `applyTrade` wrote: the trade, and the position after it (`undefined` once closed). */
 export interface TradeResult {
+  /** The trade as stored (executed price after slippage, amounts, realized PnL of a SELL). */
   trade: Trade
+  /** The position after the trade; undefined once a SELL closed it. */
   position: Position | undefined
 }
 
@@ -44,8 +51,11 @@ export type ExitReason = 'stop_loss' | 'take_profit' | 'trailing_stop'
 
 /** A risk limit crossed by a price. */
 export interface TriggeredExit {
+  /** The ticker code. */
   ticker: string
+  /** The ticker's region. */
   region: string
+  /** Which limit was crossed: `stop_loss`, `take_profit` or `trailing_stop`. */
   reason: ExitReason
   /** The price that crossed it (rounded to 4 decimals). */
   price: number
@@ -60,8 +70,12 @@ export type PerformanceRow = typeof portfolioPerformance.$inferSelect
 export interface SectorExposure {
   /** `null` for tickers without a sector. */
   sector: string | null
+  /** Open positions in the sector. */
   nStocks: number
+  /** Sum of the positions' `positionValue` (money, at the last mark), or null when none is priced. */
   totalValue: number | null
+  /** Sum of the positions' weights (a fraction of the portfolio), or null when none is priced. */
   totalWeight: number | null
+  /** Mean unrealized PnL of the positions, as a fraction (0.05 = +5%), or null when none is priced. */
   avgPnlPct: number | null
 }
