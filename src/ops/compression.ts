@@ -124,8 +124,24 @@ export async function compressionStats(ctx: RepoContext): Promise<CompressionSta
 const align8 = (n: number): number => Math.ceil(n / 8) * 8
 
 /**
- * Uncompressed bytes one row of `table` takes, heap and indexes, from a sample of 1,000 rows of its
- * newest compressed chunk (the oldest holds the indicators' warm-up, mostly NULL): heap tuple
+ * The sample's query: 40 rows of each of 50 segments (e.g. tickers) of `chunk`. Its first 1,000 rows
+ * would be one segment when a batch holds 1,000 rows (a merged chunk): one ticker's prices for the
+ * widths, and no key repeated, which priced every index entry as unique where the B-tree keeps one
+ * key for the many rows of a date (measured: 11-14 % over the true size with one chunk).
+ */
+async function sampleRows(ctx: RepoContext, table: string, chunk: string): Promise<string> {
+  const [settings] = await ctx.runner.query<{ segmentby: string | null }>(
+    `SELECT segmentby FROM timescaledb_information.hypertable_compression_settings WHERE hypertable = $1::regclass`, [table])
+  const segments = (settings?.segmentby ?? '').split(',').map((c) => c.trim().replace(/^"|"$/g, '')).filter((c) => c !== '')
+  if (segments.length === 0) return `SELECT * FROM ${chunk} LIMIT 2000`
+  const cols = segments.map((c) => `"${c.replaceAll('"', '""')}"`)
+  return `SELECT o.* FROM (SELECT DISTINCT ${cols.join(', ')} FROM ${chunk} LIMIT 50) k
+    CROSS JOIN LATERAL (SELECT * FROM ${chunk} o WHERE ${cols.map((c) => `o.${c} IS NOT DISTINCT FROM k.${c}`).join(' AND ')} LIMIT 40) o`
+}
+
+/**
+ * Uncompressed bytes one row of `table` takes, heap and indexes, from a sample of 2,000 rows (40 of
+ * each of 50 segments, see `sampleRows`) of its newest compressed chunk (the oldest holds the indicators' warm-up, mostly NULL): heap tuple
  * (`pg_column_size` of the row: header + data) aligned, plus its 4-byte line pointer; per index, an
  * 8-byte index tuple header plus the key's bytes aligned and a line pointer, at the 90 % leaf fill of a freshly built B-tree. A non-unique index stores a repeated key
  * once with a 6-byte pointer per row (B-tree deduplication): its key cost is weighted by the share of
@@ -145,7 +161,7 @@ async function bytesPerRow(ctx: RepoContext, table: string): Promise<number> {
   const keys = indexes.map((ix, i) =>
     `, avg(pg_column_size(ROW(${ix.cols})) - 24)::float8 AS k${i}, (count(DISTINCT ROW(${ix.cols}))::float8 / count(*)) AS d${i}`)
   const [sample] = await ctx.runner.query<Record<string, number | null>>(
-    `SELECT avg(pg_column_size(s.*))::float8 AS row${keys.join('')} FROM (SELECT * FROM ${chunk.chunk} LIMIT 1000) s`)
+    `SELECT avg(pg_column_size(s.*))::float8 AS row${keys.join('')} FROM (${await sampleRows(ctx, table, chunk.chunk)}) s`)
   if (!sample) return 0
   let bytes = align8(Number(sample['row'] ?? 0)) + 4
   indexes.forEach((ix, i) => {

@@ -13,6 +13,7 @@ import { readCheckpoints, replaceCheckpoints, unchangedThrough, type NewCheckpoi
 import { inDateOrder, readSeries, readWindowed } from './indicators-read.js'
 import { name } from '../../validation/text.js'
 import { acquireStage, refreshSummaryAfterWrite } from './write-session.js'
+import { embeddedReclaimer } from './embedded-reclaim.js'
 
 /** Options of `qdb.ohlcv.recomputeIndicators`. */
 export interface RecomputeOptions {
@@ -200,6 +201,7 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
 
   const written: DayRange = { first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY }
   const stage = acquireStage('qdb_indicator_stage')
+  const reclaim = embeddedReclaimer(ctx)
   try {
     for (let i = 0; i < tickers.length; i += TICKERS_PER_READ) {
       const g: Group = { ctx, tickers: tickers.slice(i, i + TICKERS_PER_READ), region, timeframe, from, stage: stage.name, written }
@@ -219,8 +221,11 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
       result.bars += done.bars
       result.updated += done.updated
       result.tickers += g.tickers.length
+      // Embedded: recompress, vacuum, checkpoint, so the next group reuses the space (the last one: finish()).
+      if (done.updated > 0 && i + TICKERS_PER_READ < tickers.length) await reclaim.afterGroup()
       o.onProgress?.({ tickers: result.tickers, total: tickers.length })
     }
+    await reclaim.finish()
   } finally {
     stage.release()
   }
