@@ -114,6 +114,27 @@ forEachTarget('ohlcv indicators, incremental runs', (target, db) => {
     expect((await states()).filter((s) => s.ticker === t).map((s) => s.date)).toEqual([before.at(-2)!.date, last.date])
   })
 
+  it('a new bar inside the history (a gap filled) drops the states after it; the next daily run stores the whole history\'s values', async () => {
+    const t = market.tickers[0]!.ticker
+    const before = await history(t)
+    const have = new Set(before.map((b) => b.date))
+    const gap = days.find((d) => d > before[50]!.date && d < before[300]!.date && !have.has(d))
+    expect(gap).toBeDefined()
+    expect((await states()).filter((s) => s.ticker === t).length).toBeGreaterThan(0)
+    const prev = before.filter((b) => b.date < gap!).at(-1)!
+    // A new key: on a server this call is one COPY committed by itself, outside any transaction.
+    expect(await db().ohlcv.upsert([{ ticker: t, region: 'KR', date: gap!, open: prev.close!, high: prev.close! * 1.03, low: prev.close! * 0.98, close: prev.close! * 1.01, volume: 500 }]))
+      .toMatchObject({ inserted: 1, updated: 0 })
+    expect((await states()).filter((s) => s.ticker === t)).toEqual([])
+
+    const last = before.at(-1)!
+    const nextDay = new Date(Date.parse(`${last.date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)
+    await db().ohlcv.upsert([{ ticker: t, region: 'KR', date: nextDay, open: last.close!, high: last.close! * 1.01, low: last.close! * 0.97, close: last.close! * 0.99, volume: 2_000 }])
+    expect(await db().ohlcv.recomputeIndicators({ region: 'KR', tickers: [t], from: nextDay })).toMatchObject({ bars: 1, updated: 1 })
+    const after = await history(t)
+    expect(storedIndicators(after).at(-1)).toEqual(expectedIndicators(after).at(-1))
+  })
+
   it('a full run finds rows changed behind the library (raw SQL) and recomputes that ticker', async () => {
     const t = market.tickers[2]!.ticker
     const old = (await history(t))[200]!

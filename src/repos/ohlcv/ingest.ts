@@ -203,7 +203,12 @@ export async function upsertBars(
   const outcome = strategy === 'copy' && kind === 'postgres' && !nested
     ? await copyCall(ctx.runner, values, size, progress)
     : undefined
-  if (outcome === 'copied') result.inserted = valid.length
+  if (outcome === 'copied') {
+    result.inserted = valid.length
+    // After the COPY committed (see dropStaleCheckpoints): a recompute that kept a state from a snapshot
+    // without these bars either sees this delete or fails to serialize on the row it deleted.
+    await dropStaleCheckpoints(ctx.runner, span.tickers, span.regions, span.from)
+  }
   else {
     written = 0
     try {
