@@ -101,7 +101,7 @@ async function benchMode(mode: string): Promise<void> {
       `SELECT count(*)::int AS n FROM timescaledb_information.chunks WHERE hypertable_name = 'ohlcv_data' AND is_compressed`))[0]!.n
     const [sizeBefore] = await db.query<{ bytes: string }>(`SELECT hypertable_size('ohlcv_data')::text AS bytes`)
     t0 = performance.now()
-    const jobs = await db.ops.runJobs((j) => j.procName === 'policy_compression' && j.target === 'ohlcv_data')
+    const jobs = await db.ops.runJobs({ procName: 'policy_compression', target: 'ohlcv_data' })
     const policySeconds = (performance.now() - t0) / 1000
     const byPolicy = await compressedChunks()
     t0 = performance.now()

@@ -2,6 +2,7 @@
 // and the parsed value (never the caller's object read again) is what reaches SQL.
 import { z } from 'zod'
 import { checkOne } from '../validation/validate.js'
+import type { JobInfo } from './jobs.js'
 
 const UNIT = '(?:microseconds?|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|months?|years?)'
 const INTERVAL = new RegExp(`^\\d{1,6} ${UNIT}(?: \\d{1,6} ${UNIT})*$`, 'i')
@@ -31,10 +32,25 @@ export interface SlowQueriesOptions {
   limit?: number | undefined
 }
 
+/** Options of `qdb.ops.runJobs`: which policies to run (all given conditions must hold; default every one). */
+export interface RunJobsOptions {
+  /** Only the jobs on this hypertable or continuous aggregate, e.g. `'ohlcv_data'` or `'daily_market_summary'`. */
+  target?: string | undefined
+  /** Only the jobs of this policy: `'policy_compression'`, `'policy_retention'` or `'policy_refresh_continuous_aggregate'`. */
+  procName?: string | undefined
+  /** Only the jobs for which this returns true (called once per job with its `JobInfo`). */
+  filter?: ((job: JobInfo) => boolean) | undefined
+}
+
 const compressSchema = z.object({ olderThan: intervalText.optional() }).strict()
 const decompressSchema = z.object({ newerThan: intervalText.optional() }).strict()
 const slowQueriesSchema = z.object({
   limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
+}).strict()
+const runJobsSchema = z.object({
+  target: z.string().min(1).max(200).optional(),
+  procName: z.string().min(1).max(200).optional(),
+  filter: z.custom<(job: JobInfo) => boolean>((v) => typeof v === 'function', { message: 'must be a function of a job' }).optional(),
 }).strict()
 const mergeSchema = z.object({ interval: intervalText.optional(), recompress: z.boolean().optional() }).strict()
 
@@ -46,3 +62,5 @@ export const checkDecompress = (table: string, o: unknown): z.infer<typeof decom
 export const checkSlowQueries = (o: unknown): z.infer<typeof slowQueriesSchema> => checkOne('pg_stat_statements', o, slowQueriesSchema)
 /** The validated options of `ops.mergeCompressedChunks`. @internal */
 export const checkMerge = (table: string, o: unknown): z.infer<typeof mergeSchema> => checkOne(table, o, mergeSchema)
+/** The validated options of `ops.runJobs`. @internal */
+export const checkRunJobs = (o: unknown): z.infer<typeof runJobsSchema> => checkOne('jobs', o, runJobsSchema)

@@ -9,7 +9,7 @@ import { maintenance, type MaintenanceReport } from './maintenance.js'
 import { mergeCompressedChunks, type MergeChunksOptions, type MergeChunksReport } from './merge-chunks.js'
 import { indexUsage, slowQueries, tableSizes, type IndexUsage, type SlowQuery } from './monitoring.js'
 import { COMPRESSION } from './retention.js'
-import { checkCompress, checkDecompress, checkMerge, checkSlowQueries, type CompressOptions, type DecompressOptions, type SlowQueriesOptions } from './arguments.js'
+import { checkCompress, checkDecompress, checkMerge, checkRunJobs, checkSlowQueries, type CompressOptions, type RunJobsOptions, type DecompressOptions, type SlowQueriesOptions } from './arguments.js'
 import { refreshWaitingForScheduler } from '../internal/refresh.js'
 
 /**
@@ -57,12 +57,21 @@ export class Ops {
   }
 
   /**
-   * Runs the TimescaleDB policies now (`CALL run_job`); the embedded engine has no background worker.
-   * @example `await qdb.ops.runJobs((job) => job.target === 'ohlcv_data')`
+   * Runs the TimescaleDB policies now (`CALL run_job`), those matching every option given (default:
+   * all); the embedded engine has no background worker. Returns the jobs run.
+   * @throws ValidationError for an unknown option or a `filter` that is not a function.
+   * @example
+   * ```ts
+   * await qdb.ops.runJobs({ target: 'ohlcv_data', procName: 'policy_compression' })
+   * await qdb.ops.runJobs({ filter: (job) => job.scheduleInterval === '1 day' })
+   * ```
    */
-  async runJobs(filter?: (job: JobInfo) => boolean): Promise<JobInfo[]> {
-    if (filter !== undefined && typeof filter !== 'function') throw invalidArgument('filter', `must be a function of a job, got ${typeof filter}`)
-    return runJobs(this.ctx, filter)
+  async runJobs(options: RunJobsOptions = {}): Promise<JobInfo[]> {
+    const o = checkRunJobs(options)
+    const { target, procName, filter } = o
+    return runJobs(this.ctx, (job) => (target === undefined || job.target === target)
+      && (procName === undefined || job.procName === procName)
+      && (filter === undefined || filter(job)))
   }
 
   /**

@@ -40,8 +40,23 @@ describe('ops arguments', () => {
     expect(await refusedFields(() => qdb.ops.mergeCompressedChunks('ohlcv_data', { recompress: 'yes' as never }))).toEqual(['recompress'])
   })
 
-  it('runJobs takes a function or nothing', async () => {
-    expect(await refusedFields(() => qdb.ops.runJobs('ohlcv_data' as never))).toEqual(['filter'])
+  it('runJobs takes an options object: target, procName and filter, each validated', async () => {
+    expect(await refusedFields(() => qdb.ops.runJobs({ filter: 'ohlcv_data' as never }))).toEqual(['filter'])
+    expect(await refusedFields(() => qdb.ops.runJobs({ target: '' }))).toEqual(['target'])
+    expect(await refusedFields(() => qdb.ops.runJobs({ table: 'ohlcv_data' } as never))).toHaveLength(1)
+    expect(await refusedFields(() => qdb.ops.runJobs((() => true) as never))).toHaveLength(1)
+  })
+
+  it('runJobs runs exactly the jobs every given option selects', async () => {
+    const all = await qdb.ops.jobs()
+    expect(all.length).toBeGreaterThan(0) // createTestDb(): embedded, with TimescaleDB's policies
+    const compression = all.filter((j) => j.target === 'ohlcv_data' && j.procName === 'policy_compression').map((j) => j.jobId)
+    expect(compression).toHaveLength(1)
+    expect((await qdb.ops.runJobs({ target: 'ohlcv_data', procName: 'policy_compression' })).map((j) => j.jobId)).toEqual(compression)
+    const refresh = all.filter((j) => j.procName === 'policy_refresh_continuous_aggregate').map((j) => j.jobId).sort()
+    expect(refresh.length).toBeGreaterThan(0)
+    const ran = await qdb.ops.runJobs({ filter: (j) => j.procName === 'policy_refresh_continuous_aggregate' })
+    expect(ran.map((j) => j.jobId).sort()).toEqual(refresh)
   })
 })
 

@@ -93,7 +93,7 @@ for (const target of TARGETS) {
 
     it.skipIf(!target.timescale)('reports TimescaleDB jobs, compression ratio and chunks', async () => {
       await db.ops.compress('ohlcv_data', { olderThan: '1 day' })
-      await db.ops.runJobs((j) => j.procName === 'policy_refresh_continuous_aggregate')
+      await db.ops.runJobs({ procName: 'policy_refresh_continuous_aggregate' })
       const text = await scrape()
       const stats = (await db.ops.compressionStats()).find((s) => s.hypertable === 'ohlcv_data')!
       expect(stats.compressedChunks).toBeGreaterThan(0)
