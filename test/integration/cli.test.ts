@@ -3,6 +3,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestDb } from '../../src/testing/index.js'
 import { openTarget, skipReason, TARGETS } from '../helpers/targets.js'
+import { MIGRATION_TAGS } from '../helpers/migrations.js'
 
 const exec = promisify(execFile)
 const cli = (...args: string[]) =>
@@ -36,7 +37,7 @@ for (const target of TARGETS.filter((t) => t.remote)) {
       const url = new URL(db.url!)
       url.password = 'not-a-real-secret' // trust auth ignores it; it must not be echoed
       const migrated = await cli('migrate', '--url', url.toString(), '--json')
-      expect(JSON.parse(migrated.stdout)).toEqual({ applied: ['0000_tables', '0001_timescale'] })
+      expect(JSON.parse(migrated.stdout)).toEqual({ applied: [...MIGRATION_TAGS] })
       const { stdout, stderr } = await cli('status', '--url', url.toString(), '--json')
       const status = JSON.parse(stdout) as { capabilities: { mode: string }; migrationsApplied: number }
       expect(status.capabilities.mode).toBe('postgres')
