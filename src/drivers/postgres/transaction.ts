@@ -54,23 +54,33 @@ export class Transaction {
 
   private constructor(readonly sql: ReservedSql, private readonly server: string) {}
 
-  /** Reserves a connection and sends BEGIN on it. */
-  static async begin(pool: Sql, watch: ConnectionWatch, server: string, modes = ''): Promise<Transaction> {
+  /**
+   * Reserves a connection and returns it as a Transaction with the `onexecute` hook that starts
+   * watching it: the first statement's hook learns which connection postgres.js gave us.
+   */
+  private static async reserve(pool: Sql, watch: ConnectionWatch, server: string): Promise<{ tx: Transaction; onexecute: (c: PgConnection) => boolean }> {
     let reserved: ReservedSql
     try {
       reserved = await pool.reserve()
     } catch (error) {
       throw toQuantDbError(error)
     }
-    // No await between reserve() and BEGIN: a close cannot slip in before the connection is watched.
     const tx = new Transaction(reserved, server)
-    const learn = (c: PgConnection): boolean => {
+    const onexecute = (c: PgConnection): boolean => {
       tx.connection = c
       tx.unwatch = watch.watch(c.id, () => { tx.gone = true })
       return true // postgres.js: the connection may take more queries
     }
+    return { tx, onexecute }
+  }
+
+  /** Reserves a connection and sends BEGIN on it. */
+  static async begin(pool: Sql, watch: ConnectionWatch, server: string, modes = ''): Promise<Transaction> {
+    // Only microtasks between the reservation and BEGIN: no socket event (a close) can come before the watch.
+    const { tx, onexecute } = await Transaction.reserve(pool, watch, server)
+    const reserved = tx.sql
     try {
-      await reserved.unsafe(`BEGIN${modes}`, [], { onexecute: learn } as never)
+      await reserved.unsafe(`BEGIN${modes}`, [], { onexecute } as never)
     } catch (error) {
       const mapped = toQuantDbError(error)
       // A connection that failed is given up; one that merely refused BEGIN goes back to the pool.
@@ -90,18 +100,7 @@ export class Transaction {
    */
   static async alone<T>(pool: Sql, watch: ConnectionWatch, server: string,
     statement: (sql: ReservedSql, options: Record<string, unknown>) => Promise<T>): Promise<T> {
-    let reserved: ReservedSql
-    try {
-      reserved = await pool.reserve()
-    } catch (error) {
-      throw toQuantDbError(error)
-    }
-    const tx = new Transaction(reserved, server)
-    const onexecute = (c: PgConnection): boolean => {
-      tx.connection = c
-      tx.unwatch = watch.watch(c.id, () => { tx.gone = true })
-      return true
-    }
+    const { tx, onexecute } = await Transaction.reserve(pool, watch, server)
     try {
       return await tx.run((sql) => statement(sql, { onexecute }))
     } finally {
