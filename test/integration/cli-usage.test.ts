@@ -126,7 +126,7 @@ describe('quant-db on an embedded --data-dir', () => {
     const status = await runCli(['status', '--data-dir', home])
     expect(status.code, status.stderr).toBe(0)
     expect(status.stdout).toMatch(/^timescale\s+true$/m)
-    expect(status.stdout).toMatch(/^migrationsApplied\s+2$/m)
+    expect(status.stdout).toMatch(new RegExp(`^migrationsApplied\\s+${MIGRATION_TAGS.length}$`, 'm'))
     expect(status.stdout).toMatch(/^table\s+size\s+rows$/m)
     expect(status.stdout).not.toMatch(/\{|\[Object/)
 

@@ -41,7 +41,7 @@ for (const target of TARGETS.filter((t) => t.remote)) {
       const { stdout, stderr } = await cli('status', '--url', url.toString(), '--json')
       const status = JSON.parse(stdout) as { capabilities: { mode: string }; migrationsApplied: number }
       expect(status.capabilities.mode).toBe('postgres')
-      expect(status.migrationsApplied).toBe(2)
+      expect(status.migrationsApplied).toBe(MIGRATION_TAGS.length)
       expect(stdout + stderr).not.toContain('not-a-real-secret')
     })
   })
