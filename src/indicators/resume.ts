@@ -1,3 +1,4 @@
+import { rsiFromAverages } from './rsi.js'
 import { bands } from './bollinger.js'
 import { freshSmooth, smoothFrom, type SmoothState } from './ema.js'
 import type { IndicatorSet, OhlcSeries } from './indicator-set.js'
@@ -116,13 +117,7 @@ export function resumeIndicators(input: OhlcSeries, from: IndicatorState = empty
   }
   const averageGain = smoothFrom(gains, 14, 1 / 14, state.gain)
   const averageLoss = smoothFrom(losses, 14, 1 / 14, state.loss)
-  const rsi = nanArray(n)
-  for (let i = 0; i < n; i++) {
-    const gain = averageGain[i] as number
-    const loss = averageLoss[i] as number
-    if (Number.isNaN(gain) || Number.isNaN(loss)) continue
-    rsi[i] = loss === 0 ? 100 : 100 - 100 / (1 + gain / loss)
-  }
+  const rsi = rsiFromAverages(averageGain, averageLoss)
   const atr = smoothFrom(ranges, 14, 1 / 14, state.trueRange)
 
   state.bars += n

@@ -47,8 +47,16 @@ export function rsi(close: ArrayLike<number>, period = 14): Float64Array {
 
   const averageGain = rma(gains, period)
   const averageLoss = rma(losses, period)
-  const out = nanArray(n)
-  for (let i = 0; i < n; i++) {
+  return rsiFromAverages(averageGain, averageLoss)
+}
+
+/**
+ * RSI from Wilder's average gain and loss, bar by bar (NaN until both are known; 100 without losses).
+ * Shared with the resumed computation (resume.ts), so both give the same bits. @internal
+ */
+export function rsiFromAverages(averageGain: Float64Array, averageLoss: Float64Array): Float64Array {
+  const out = nanArray(averageGain.length)
+  for (let i = 0; i < out.length; i++) {
     const gain = averageGain[i] as number
     const loss = averageLoss[i] as number
     if (Number.isNaN(gain) || Number.isNaN(loss)) continue
