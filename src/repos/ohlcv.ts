@@ -1,6 +1,5 @@
-import { and, asc, eq, gte, lte } from 'drizzle-orm'
 import { z } from 'zod'
-import { ohlcvData, ohlcvDailySummary, type OhlcvRow } from '../schema/index.js'
+import type { OhlcvRow } from '../schema/index.js'
 import type { OhlcvBarInput } from '../validation/ohlcv.js'
 import { isoDate, regionCode, tickerCode } from '../validation/rules.js'
 import { checkOne } from '../validation/validate.js'
@@ -9,8 +8,8 @@ import { recomputeIndicators, type RecomputeOptions, type RecomputeResult } from
 import { upsertBars, type OhlcvUpsertOptions, type OhlcvUpsertResult } from './ohlcv/ingest.js'
 import { readPanel, type Panel, type PanelField, type PanelOptions } from './ohlcv/panel.js'
 import { name } from '../validation/text.js'
-import { refreshWaitingForScheduler } from '../internal/refresh.js'
-import { CachedRead, perRegions } from '../internal/fast-select.js'
+import { perRegions } from '../internal/fast-select.js'
+import { readDailySummary, refreshDailySummaryWindow, type DailySummary } from './ohlcv/daily-summary.js'
 import { BAR } from './ohlcv/columns.js'
 
 export type { OhlcvBarInput, IndicatorField } from '../validation/ohlcv.js'
@@ -37,8 +36,7 @@ export type { RecomputeOptions, RecomputeResult } from './ohlcv/indicators-write
  */
 export type Bar = OhlcvRow
 
-/** One row of `ohlcv_daily_summary` (spec 4.1): per day and region, over daily bars. */
-export type DailySummary = typeof ohlcvDailySummary.$inferSelect
+export type { DailySummary } from './ohlcv/daily-summary.js'
 
 const limitSchema = z.number().int().min(1).max(1_000_000)
 const timeframeSchema = name(10, 1)
@@ -77,7 +75,11 @@ export interface DailySummaryOptions {
   from: string
   /** Last day, inclusive ('YYYY-MM-DD'). */
   to: string
-  /** Refresh the aggregate over `from`..`to` first (default true; see `refreshDailySummary` for transactions). */
+  /**
+   * Default: refresh the aggregate over `from`..`to` only when a write it has not taken in touches
+   * that window (checked in the read statement itself). `true`: refresh first in any case; `false`:
+   * read as stored. See `refreshDailySummary` for transactions.
+   */
   refresh?: boolean | undefined
 }
 
@@ -111,7 +113,6 @@ const rangeInputSchemas = perRegions((regions) => z.object({
 const summaryInputSchemas = perRegions((regions) => z.object({
   region: regionCode(regions), from: isoDate, to: isoDate, refresh: z.boolean().optional(),
 }))
-const summaryReads = new CachedRead<DailySummary>(ohlcvDailySummary)
 /**
  * One row of BAR_SELECT as a Bar, the values drizzle's select() gives (its column decoders): DATE stays
  * the 'YYYY-MM-DD' text both drivers return, NUMERIC and BIGINT become numbers, TIMESTAMPTZ a Date.
@@ -250,9 +251,13 @@ export class OhlcvRepo {
 
   /**
    * Per-day market statistics of a region from the `ohlcv_daily_summary` aggregate (spec 4.1), oldest
-   * first. Refreshes the aggregate over `from`..`to` first unless `refresh: false`, like
-   * `factors.monthlyPerformance` and `portfolio.performance`; inside a transaction with TimescaleDB
-   * the refresh cannot run and the aggregate is read as last refreshed. (With TimescaleDB, `upsert`
+   * first, as stored: a write to `ohlcv_data` by any means (the library, raw SQL, COPY, DELETE) is in
+   * the result. The statement that reads the window also says whether the aggregate is stale there
+   * (TimescaleDB: its invalidation logs, and bars above its invalidation threshold; plain mode: the
+   * writes migration 0003's trigger recorded), so a call on an up-to-date aggregate is one round trip;
+   * a stale one refreshes over `from`..`to` and reads again (plain mode rebuilds the whole view).
+   * `refresh: true` refreshes first in any case, `refresh: false` never. Inside a transaction with
+   * TimescaleDB the refresh cannot run and the aggregate is read as last refreshed. (With TimescaleDB, `upsert`
    * and `recomputeIndicators` also refresh the days they wrote when those reach back further than the
    * aggregate's policy looks, 3 days.)
    *
@@ -260,11 +265,7 @@ export class OhlcvRepo {
    */
   async dailySummary(options: DailySummaryOptions): Promise<DailySummary[]> {
     const { region, from, to, refresh } = checkOne('ohlcv_daily_summary', options, dailySummarySchema(this.ctx.options.regions))
-    if (refresh !== false) await this.refresh({ from, to })
-    const v = ohlcvDailySummary
-    return summaryReads.run(this.ctx.runner, 'summary', () => this.ctx.runner.db.select().from(v)
-      .where(and(eq(v.region, region), gte(v.day, from), lte(v.day, to)))
-      .orderBy(asc(v.day)), [region, from, to])
+    return readDailySummary(this.ctx, region, from, to, refresh)
   }
 
   /**
@@ -276,20 +277,6 @@ export class OhlcvRepo {
    * @example `await qdb.ohlcv.refreshDailySummary({ from: '2024-06-01' })`
    */
   async refreshDailySummary(options: RefreshWindow = {}): Promise<boolean> {
-    return this.refresh(checkOne('ohlcv_daily_summary', options, refreshWindowSchema))
-  }
-
-  /** The refresh with validated bounds: the SQL is built from the values checked, never re-read from the caller's object. */
-  private async refresh(window: { from?: string | undefined; to?: string | undefined }): Promise<boolean> {
-    if (!this.ctx.capabilities.timescale) {
-      await this.ctx.runner.exec('REFRESH MATERIALIZED VIEW CONCURRENTLY ohlcv_daily_summary')
-      return true
-    }
-    if (this.ctx.runner.inTransaction) return false
-    // Validated 'YYYY-MM-DD' literals (CALL takes no bound parameters here); the window end is exclusive.
-    const start = window.from !== undefined ? `DATE '${window.from}'` : 'NULL'
-    const end = window.to !== undefined ? `DATE '${window.to}' + 1` : 'NULL'
-    await refreshWaitingForScheduler(this.ctx, `CALL refresh_continuous_aggregate('ohlcv_daily_summary', ${start}, ${end})`)
-    return true
+    return refreshDailySummaryWindow(this.ctx, checkOne('ohlcv_daily_summary', options, refreshWindowSchema))
   }
 }
