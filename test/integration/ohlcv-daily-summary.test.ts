@@ -100,6 +100,13 @@ forEachTarget('ohlcv.dailySummary refreshes only a stale window', (target, db) =
     expect(await db().query(`SELECT 1 FROM ohlcv_daily_summary_writes`)).toHaveLength(0)
   })
 
+  it('reads a bar written above everything refreshed so far (TimescaleDB logs no invalidation there)', async () => {
+    const future = { region: 'KR', from: '2030-01-01', to: '2030-01-31' }
+    expect(await db().ohlcv.dailySummary(future)).toEqual([])
+    await db().query(...rawBar('T8', '2030-01-02', 40, 4))
+    expect(days(await db().ohlcv.dailySummary(future))).toEqual([{ day: '2030-01-02', nTickers: 1, avgClose: 40, totalVolume: 4 }])
+  })
+
   it('inside a transaction: plain mode rebuilds a stale view there; TimescaleDB reads as last refreshed', async () => {
     const inTx = await db().transaction(async (tx) => {
       await tx.query(...rawBar('T7', '2019-06-06', 10, 1))
