@@ -63,6 +63,8 @@ const q = (text: string, params: unknown[] = []) => hand.unsafe(text, params as 
 
 try {
   if (!lib.capabilities.timescale) throw new Error(`${ADMIN} has no TimescaleDB: the spec-scale bench needs a TimescaleDB server`)
+  // A reused build may predate a migration of this code (e.g. 0003's dailySummary staleness function).
+  if (REUSE) await lib.migrate()
   const tickers = syntheticTickers({ seed: SEED, tickers: TICKERS, regions: ['KR'] }).map((t) => t.ticker)
   const one = tickers[Math.floor(tickers.length / 2)]!
   const first = calendar[0]!
