@@ -13,7 +13,8 @@ const REPS = Number(process.argv[4] ?? 3)
 const sql = postgres(url, { max: 1, onnotice: () => {} })
 try {
   const tickers = (await sql<{ ticker: string }[]>`SELECT ticker FROM tickers WHERE region = 'KR' ORDER BY ticker LIMIT ${N}`).map((r) => r.ticker)
-  const [{ first, last }] = await sql<{ first: string; last: string }[]>`SELECT min(date)::text AS first, max(date)::text AS last FROM ohlcv_data`
+  const [span] = await sql<{ first: string; last: string }[]>`SELECT min(date)::text AS first, max(date)::text AS last FROM ohlcv_data`
+  const { first, last } = span!
   const arr = `${textLiteral(arrayLiteral(tickers))}::varchar[]`
   const rest = `region = 'KR' AND timeframe = 'daily' AND date >= '${first}'::date AND date <= '${last}'::date`
   const cols = 'ticker, date, adjusted_close, volume::int8'
