@@ -103,6 +103,16 @@ export function weekdaysEndingYesterday(days: number): string[] {
   return out.reverse()
 }
 
+/** `days` weekdays (UTC) from `start` ('YYYY-MM-DD', a weekday) on: the calendar of a build made on an earlier day. */
+export function weekdaysFrom(start: string, days: number): string[] {
+  const out: string[] = []
+  for (let t = Date.parse(`${start}T00:00:00Z`); out.length < days; t += 86_400_000) {
+    const d = new Date(t)
+    if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) out.push(d.toISOString().slice(0, 10))
+  }
+  return out
+}
+
 export const fmt = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2))
 
 /** A row of a library-versus-hand table. */

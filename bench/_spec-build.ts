@@ -59,6 +59,21 @@ export const urlOf = (admin: string, name: string): string => {
   return u.toString()
 }
 
+/**
+ * The first day of the newest finished build of this size, if any: `--reuse` takes its calendar, so a
+ * build made before midnight is reused after it (its days end the day before it was built).
+ */
+export async function builtStart(admin: string, tickers: number, days: number): Promise<string | undefined> {
+  const main = postgres(urlOf(admin, MAIN_DB), { max: 1, onnotice: () => {} })
+  try {
+    const rows = await main`SELECT start FROM bench_meta WHERE tickers = ${tickers} AND days = ${days} ORDER BY built_at DESC LIMIT 1`
+      .catch(() => [])
+    return rows[0]?.['start'] as string | undefined
+  } finally {
+    await main.end().catch(() => {})
+  }
+}
+
 /** Whether a finished build of this size is there (`bench_meta` is written last). */
 export async function builtFigures(admin: string, spec: BuildSpec): Promise<BuildFigures | undefined> {
   const sql = postgres(admin, { max: 1, onnotice: () => {} })

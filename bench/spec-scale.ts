@@ -15,10 +15,10 @@
 import postgres from 'postgres'
 import { createQuantDb } from '../src/index.js'
 import { syntheticBars, syntheticTickers } from '../src/synthetic/index.js'
-import { arg, emitResult, fmt, median, printVersus, timeInterleaved, weekdaysEndingYesterday, type VersusRow } from './_shared.js'
+import { arg, emitResult, fmt, median, printVersus, timeInterleaved, weekdaysEndingYesterday, weekdaysFrom, type VersusRow } from './_shared.js'
 import { panelCopySelect } from '../src/repos/ohlcv/panel-copy.js'
 import { recomputeCases } from './_recompute-cases.js'
-import { build, builtFigures, HAND_DB, MAIN_DB, rawCopy, trueCompression, urlOf, type BuildSpec } from './_spec-build.js'
+import { build, builtFigures, builtStart, HAND_DB, MAIN_DB, rawCopy, trueCompression, urlOf, type BuildSpec } from './_spec-build.js'
 
 const ADMIN = arg('url', process.env['QUANTDB_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5471/postgres')
 const REUSE = process.argv.includes('--reuse')
@@ -36,7 +36,9 @@ const PANEL_ONLY = process.argv.includes('--panel-only')
 // --recompute-only: the recomputeIndicators cases alone (bench/_recompute-cases.ts).
 const RECOMPUTE_ONLY = process.argv.includes('--recompute-only')
 const RECOMPUTE_REPS = Number(arg('recompute-reps', '3'))
-const calendar = weekdaysEndingYesterday(DAYS)
+// --reuse: the calendar of the build that is there (made on an earlier day, its days end before yesterday).
+const builtFrom = REUSE ? await builtStart(ADMIN, TICKERS, DAYS) : undefined
+const calendar = builtFrom !== undefined ? weekdaysFrom(builtFrom, DAYS) : weekdaysEndingYesterday(DAYS)
 const spec: BuildSpec = {
   tickers: TICKERS, days: DAYS, start: calendar[0]!, seed: SEED, factorDays: calendar.slice(-20), positions: 100,
 }
