@@ -14,6 +14,7 @@ import { inDateOrder, readSeries, readWindowed } from './indicators-read.js'
 import { name } from '../../validation/text.js'
 import { acquireStage, refreshSummaryAfterWrite } from './write-session.js'
 import { embeddedReclaimer } from './embedded-reclaim.js'
+import { regionTickers } from './region-tickers.js'
 
 /** Options of `qdb.ohlcv.recomputeIndicators`. */
 export interface RecomputeOptions {
@@ -193,10 +194,7 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
   const timeframe = o.timeframe ?? 'daily'
   const tickers = o.tickers
     ? [...new Set(o.tickers)]
-    : (await ctx.runner.query<{ ticker: string }>(
-        `SELECT DISTINCT ticker FROM ohlcv_data WHERE region = $1 AND timeframe = $2 ${from ? 'AND date >= $3::date' : ''} ORDER BY ticker`,
-        from ? [region, timeframe, from] : [region, timeframe],
-      )).map((r) => r.ticker)
+    : await regionTickers(ctx, region, timeframe, from)
   const result: RecomputeResult = { tickers: 0, bars: 0, updated: 0 }
 
   const written: DayRange = { first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY }
