@@ -144,6 +144,30 @@ forEachTarget('ohlcv indicators, incremental runs', (target, db) => {
     for (const bars of await everyTicker()) expect(storedIndicators(bars)).toEqual(expectedIndicators(bars))
   })
 
+  it('a daily run over more tickers than one read holds, some with states and some without, stores the whole history\'s values', async () => {
+    // 150 US tickers (more than the 100 a whole-history read takes): the run from the last day is one
+    // group; the 70 tickers without a state are read from their first bar in two reads.
+    const us = syntheticMarket({ seed: 12, tickers: 150, days: 30, start: '2024-01-01', regions: ['US'] })
+    const usDays = [...new Set(us.bars.map((b) => b.date))].sort()
+    const lastDay = usDays.at(-1)!
+    await db().ohlcv.upsert(us.bars.filter((b) => b.date < lastDay))
+    const withState = us.tickers.slice(0, 80).map((t) => t.ticker)
+    await db().ohlcv.recomputeIndicators({ region: 'US', tickers: withState })
+    await db().ohlcv.upsert(us.bars.filter((b) => b.date === lastDay))
+    const run = await db().ohlcv.recomputeIndicators({ region: 'US', from: lastDay })
+    expect(run).toEqual({ tickers: 150, bars: 150, updated: 150 })
+    for (const t of us.tickers) {
+      const bars = await db().ohlcv.range({ ticker: t.ticker, region: 'US', from: '2000-01-01', to: '2099-12-31' })
+      expect(storedIndicators(bars).at(-1)).toEqual(expectedIndicators(bars).at(-1))
+    }
+    const kept = await db().query<{ ticker: string; bars: number }>(
+      `SELECT ticker, bars FROM ohlcv_indicator_state WHERE region = 'US' AND date = $1 ORDER BY ticker`, [lastDay])
+    expect(kept.map((k) => k.ticker)).toEqual(us.tickers.map((t) => t.ticker).sort())
+    expect(new Set(kept.map((k) => k.bars))).toEqual(new Set([usDays.length]))
+    // The next full run finds every state's rows as it left them and has nothing to write from them.
+    expect(await db().ohlcv.recomputeIndicators({ region: 'US', tickers: withState })).toMatchObject({ updated: 0 })
+  })
+
   it('tickers.purge deletes the ticker\'s states with its bars', async () => {
     const t = market.tickers[2]!.ticker
     expect((await states()).some((s) => s.ticker === t)).toBe(true)
