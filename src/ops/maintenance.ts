@@ -13,7 +13,10 @@ export interface MaintenanceReport {
   deleted: Record<string, number>
   /** Aggregates refreshed. */
   refreshed: string[]
-  /** Whether the planner statistics were refreshed (`ANALYZE`; embedded only, where no autovacuum runs). */
+  /**
+   * Whether the planner statistics were refreshed and the write-ahead log trimmed (`ANALYZE` and
+   * `CHECKPOINT`; embedded only, where no autovacuum and no checkpointer run).
+   */
   analyzed: boolean
 }
 
@@ -21,7 +24,8 @@ export interface MaintenanceReport {
  * What the scheduler would do, now: with TimescaleDB, run every policy (compression, retention, refresh);
  * in plain mode apply the retention of spec 3.2 by DELETE and refresh the materialized views.
  * Embedded, it also runs `ANALYZE`: PGlite has no autovacuum, and without statistics the planner
- * picks poor plans on large tables. Safe to call from a daily cron.
+ * picks poor plans on large tables; then `CHECKPOINT`: PGlite has no checkpointer either, and its log
+ * grows until one runs (up to 1 GB, in memory without a `dataDir`). Safe to call from a daily cron.
  * @internal
  */
 export async function maintenance(ctx: RepoContext): Promise<MaintenanceReport> {
@@ -52,5 +56,7 @@ export async function maintenance(ctx: RepoContext): Promise<MaintenanceReport> 
 async function analyzeEmbedded(ctx: RepoContext): Promise<boolean> {
   if (ctx.runner.kind !== 'embedded') return false
   await ctx.runner.exec('ANALYZE')
+  // After the policies' and ANALYZE's writes: the log segments before this point are deleted (see wal_recycle in the embedded driver).
+  await ctx.runner.exec('CHECKPOINT')
   return true
 }

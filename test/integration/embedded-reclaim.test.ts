@@ -48,4 +48,22 @@ describe('a full recomputeIndicators over compressed history [embedded]', () => 
     // A second run finds every value right and writes nothing.
     expect((await db.ohlcv.recomputeIndicators({ region: 'KR' })).updated).toBe(0)
   })
+
+  it('keeps the write-ahead log to a few segments once maintenance() has run (no log kept for reuse)', async () => {
+    const WAL = `SELECT count(*)::int AS files, coalesce(sum(size), 0)::float8 AS bytes FROM pg_ls_waldir()`
+    const [setting] = await db.query<{ wal_recycle: string }>('SHOW wal_recycle')
+    expect(setting?.wal_recycle).toBe('off')
+    // A rewrite of every bar writes far more log than one segment (1 MB on PGlite) ...
+    const [start] = await db.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')
+    await db.exec('UPDATE ohlcv_data SET ma5 = NULL')
+    await db.ohlcv.recomputeIndicators({ region: 'KR' })
+    const [written] = await db.query<{ bytes: number }>(`SELECT (pg_current_wal_insert_lsn() - $1::pg_lsn)::float8 AS bytes`, [start!.lsn])
+    expect(written!.bytes).toBeGreaterThan(8 * 2 ** 20)
+    // ... and after maintenance()'s CHECKPOINT the used segments are gone, not renamed for reuse
+    // (PGlite's max_wal_size is 1 GB, which would keep them all: in memory without a dataDir).
+    expect((await db.ops.maintenance()).analyzed).toBe(true)
+    const [wal] = await db.query<{ files: number; bytes: number }>(WAL)
+    expect(wal!.files).toBeLessThanOrEqual(3)
+    expect(wal!.bytes).toBeLessThan(written!.bytes / 4)
+  })
 })
