@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest'
 import { computeIndicators } from '../../src/indicators/index.js'
-import { INDICATOR_FIELDS, type Bar } from '../../src/index.js'
+import { createQuantDb, INDICATOR_FIELDS, type Bar } from '../../src/index.js'
 import { syntheticMarket } from '../../src/synthetic/index.js'
 import { forEachTarget } from '../helpers/targets.js'
 
@@ -142,6 +142,70 @@ forEachTarget('ohlcv indicators, incremental runs', (target, db) => {
     const run = await db().ohlcv.recomputeIndicators({ region: 'KR' })
     expect(run.updated).toBeGreaterThanOrEqual(200) // ma200 alone changes on the 200 bars from it
     for (const bars of await everyTicker()) expect(storedIndicators(bars)).toEqual(expectedIndicators(bars))
+  })
+
+  it('a daily run over more tickers than one read holds, some with states and some without, stores the whole history\'s values', async () => {
+    // 150 US tickers (more than the 100 a whole-history read takes): the run from the last day is one
+    // group; the 70 tickers without a state are read from their first bar in two reads.
+    const us = syntheticMarket({ seed: 12, tickers: 150, days: 30, start: '2024-01-01', regions: ['US'] })
+    const usDays = [...new Set(us.bars.map((b) => b.date))].sort()
+    const lastDay = usDays.at(-1)!
+    await db().ohlcv.upsert(us.bars.filter((b) => b.date < lastDay))
+    const withState = us.tickers.slice(0, 80).map((t) => t.ticker)
+    await db().ohlcv.recomputeIndicators({ region: 'US', tickers: withState })
+    await db().ohlcv.upsert(us.bars.filter((b) => b.date === lastDay))
+    const run = await db().ohlcv.recomputeIndicators({ region: 'US', from: lastDay })
+    expect(run).toEqual({ tickers: 150, bars: 150, updated: 150 })
+    for (const t of us.tickers) {
+      const bars = await db().ohlcv.range({ ticker: t.ticker, region: 'US', from: '2000-01-01', to: '2099-12-31' })
+      expect(storedIndicators(bars).at(-1)).toEqual(expectedIndicators(bars).at(-1))
+    }
+    const kept = await db().query<{ ticker: string; bars: number }>(
+      `SELECT ticker, bars FROM ohlcv_indicator_state WHERE region = 'US' AND date = $1 ORDER BY ticker`, [lastDay])
+    expect(kept.map((k) => k.ticker)).toEqual(us.tickers.map((t) => t.ticker).sort())
+    expect(new Set(kept.map((k) => k.bars))).toEqual(new Set([usDays.length]))
+    // The next full run finds every state's rows as it left them and has nothing to write from them.
+    expect(await db().ohlcv.recomputeIndicators({ region: 'US', tickers: withState })).toMatchObject({ updated: 0 })
+  })
+
+  // The embedded engine has one connection: no other transaction can write during the run.
+  it.skipIf(!target.remote)('a bar another transaction changes during a daily run: the group is redone and stores the new history\'s values (servers only)', async () => {
+    const start = new Date(Date.now() - 70 * 86_400_000).toISOString().slice(0, 10) // recent: not compressed
+    const jp = syntheticMarket({ seed: 13, tickers: 2, days: 40, start, regions: ['JP'] })
+    await db().ohlcv.upsert(jp.bars)
+    await db().ohlcv.recomputeIndicators({ region: 'JP' })
+    const t = jp.tickers[0]!.ticker
+    const lastDay = jp.bars.filter((b) => b.ticker === t).map((b) => b.date).sort().at(-1)!
+    // The run must write that bar: its stored indicators erased by hand.
+    await db().query(`UPDATE ohlcv_data SET ma5 = NULL WHERE ticker = $1 AND region = 'JP' AND date = $2`, [t, lastDay])
+
+    const other = await createQuantDb({ url: db().url!, logger: {} })
+    try {
+      let release!: () => void
+      const gate = new Promise<void>((resolve) => { release = resolve })
+      let locked!: () => void
+      const lockTaken = new Promise<void>((resolve) => { locked = resolve })
+      const writer = other.transaction(async (tx) => {
+        await tx.query(`UPDATE ohlcv_data SET close = close * 1.1, high = high * 1.1 WHERE ticker = $1 AND region = 'JP' AND date = $2`, [t, lastDay])
+        locked()
+        await gate
+      })
+      await lockTaken
+      const run = db().ohlcv.recomputeIndicators({ region: 'JP', from: lastDay })
+      // Its write waits for the other transaction's row lock (its snapshot taken before that commits).
+      const waiting = () => db().query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+      for (let i = 0; i < 500 && (await waiting())[0]!.n === 0; i++) await new Promise((r) => setTimeout(r, 20))
+      expect((await waiting())[0]!.n).toBe(1)
+      release()
+      await writer
+      expect(await run).toMatchObject({ tickers: 2, bars: 2 })
+    } finally {
+      await other.close()
+    }
+    const bars = await db().ohlcv.range({ ticker: t, region: 'JP', from: '2000-01-01', to: '2099-12-31' })
+    expect(bars.at(-1)!.close).not.toBe(jp.bars.find((b) => b.ticker === t && b.date === lastDay)!.close)
+    expect(storedIndicators(bars).at(-1)).toEqual(expectedIndicators(bars).at(-1))
   })
 
   it('tickers.purge deletes the ticker\'s states with its bars', async () => {

@@ -6,7 +6,7 @@ export interface Reclaimer {
   afterGroup(): Promise<void>
   /**
    * After the last group (instead of `afterGroup`): rewrite the chunks touched, which leaves their files
-   * at the size of their rows. One rewrite for a call of one group (up to 100 tickers).
+   * at the size of their rows. One rewrite for a call of one group (up to 100 tickers, 1,000 from a recent `from`).
    */
   finish(): Promise<void>
 }

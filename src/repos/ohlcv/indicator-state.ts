@@ -34,6 +34,9 @@ export const ROW_HASH = `(${['high', 'low', 'close', ...INDICATOR_COLUMNS].map((
   return `coalesce(hash_numeric_extended(o."${c}", ${seed}), ${seed})`
 }).join(' # ')})`
 
+/** The columns a checkpoint is written with (COPY). */
+const STATE_COLUMNS = ['ticker', 'region', 'timeframe', 'date', 'bars', 'high', 'low', 'close', 'recursions', 'closes', 'fingerprint']
+
 /** float8 text that reads back as the very same double (-0 and NaN included). */
 function floatText(v: number): string {
   return Object.is(v, -0) ? '-0' : String(v)
@@ -126,23 +129,23 @@ export async function replaceCheckpoints(tx: QueryRunner, kept: readonly NewChec
     SELECT k.ticker, (k.base # coalesce(f.first, 0))::text, (k.base # coalesce(f.last, 0))::text FROM k LEFT JOIN f ON f.ticker = k.ticker`,
   [JSON.stringify(keys), region, timeframe])
   const fingerprints = new Map(prints.map((r) => [String(r[0]), [r[1], r[2]] as (string | null)[]]))
-  const rows = kept.flatMap((k) => k.checkpoints.flatMap((c, i) => {
+  const quoted = (text: string) => `"${text.replaceAll('"', '""')}"`
+  const [regionField, timeframeField] = [quoted(region), quoted(timeframe)]
+  const number = (v: number) => (Number.isNaN(v) ? '' : floatText(v)) // NaN: NULL (an empty unquoted field)
+  const lines = kept.flatMap((k) => k.checkpoints.flatMap((c, i) => {
     if (c.stored) return [] // the base, kept as it is
     const print = fingerprints.get(k.ticker)?.[i === k.checkpoints.length - 1 ? 1 : 0] ?? null
-    return [{
-      ticker: k.ticker, date: dayToIso(c.day), bars: c.state.bars, high: floatText(c.high), low: floatText(c.low), close: floatText(c.close),
-      recursions: bytesHex(recursionsOf(c.state)), closes: bytesHex(c.state.closes), fingerprint: print,
-    }]
+    return [[quoted(k.ticker), regionField, timeframeField, dayToIso(c.day), c.state.bars, number(c.high), number(c.low), number(c.close),
+      bytesHex(recursionsOf(c.state)), bytesHex(c.state.closes), print ?? ''].join(',')]
   }))
   // Every other checkpoint of these tickers goes (older ones, and newer ones a run from an earlier day replaces).
   const keep = kept.map((k) => k.checkpoints.find((c) => c.stored))
   await tx.query(`DELETE FROM ohlcv_indicator_state s USING unnest($1::varchar[], $4::date[]) AS k(ticker, keep)
     WHERE s.ticker = k.ticker AND s.region = $2 AND s.timeframe = $3 AND s.date IS DISTINCT FROM k.keep`,
   [arrayLiteral(kept.map((k) => k.ticker)), region, timeframe, arrayLiteral(keep.map((c) => (c ? dayToIso(c.day) : null)))])
-  await tx.query(`INSERT INTO ohlcv_indicator_state (ticker, region, timeframe, date, bars, high, low, close, recursions, closes, fingerprint)
-    SELECT r.ticker, $2, $3, r.date, r.bars, nullif(r.high, 'NaN'), nullif(r.low, 'NaN'), nullif(r.close, 'NaN'), r.recursions, r.closes, r.fingerprint
-    FROM json_to_recordset($1::json) AS r(ticker text, date date, bars int, high float8, low float8, close float8,
-      recursions bytea, closes bytea, fingerprint bigint)`, [JSON.stringify(rows), region, timeframe])
+  // COPY, not an INSERT from JSON: the closes are ~6 KB of hex a row, parsed ~2x faster by COPY (spec
+  // scale, 2,000 rows: the JSON INSERT was a third of the daily run).
+  if (lines.length > 0) await tx.copyCsv('ohlcv_indicator_state', STATE_COLUMNS, lines.join('\n') + '\n')
 }
 
 /**

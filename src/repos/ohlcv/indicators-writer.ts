@@ -14,6 +14,7 @@ import { inDateOrder, readSeries, readWindowed } from './indicators-read.js'
 import { name } from '../../validation/text.js'
 import { acquireStage, refreshSummaryAfterWrite } from './write-session.js'
 import { embeddedReclaimer } from './embedded-reclaim.js'
+import { regionTickers } from './region-tickers.js'
 
 /** Options of `qdb.ohlcv.recomputeIndicators`. */
 export interface RecomputeOptions {
@@ -52,6 +53,19 @@ export interface RecomputeResult {
 // per statement (PGlite prefers ~5,000).
 const TICKERS_PER_READ = 100
 const WRITE_ROWS: Record<QueryRunner['kind'], number> = { embedded: 5_000, postgres: 50_000 }
+// Bars a group of a run from `from` may write, and its most tickers: a daily run computes one bar a
+// ticker, so one group of 1,000 tickers instead of ten of 100 (each group is a transaction of ~10
+// statements and round trips); the bars written bound the lines held.
+const LINES_PER_GROUP = 500_000
+const MAX_GROUP = 1_000
+
+/** Tickers per group (transaction): TICKERS_PER_READ, more when writing only from a recent `from`. */
+function groupSize(from: string | undefined, warmup: number | undefined): number {
+  if (from === undefined || warmup !== undefined) return TICKERS_PER_READ
+  // Calendar days since `from` bound each ticker's bars to write (a later `from` than today: one day).
+  const days = Math.max(1, Math.ceil((Date.now() - Date.parse(`${from}T00:00:00Z`)) / 86_400_000))
+  return Math.min(MAX_GROUP, Math.max(TICKERS_PER_READ, Math.floor(LINES_PER_GROUP / days)))
+}
 
 function optionsSchema(regions: ReadonlySet<string>) {
   return z.object({
@@ -120,13 +134,10 @@ async function exactGroup(tx: QueryRunner, g: Group): Promise<GroupResult> {
     // The bar the state ends with must still be there, unchanged (a write by other means than the library).
     if (days[0] === base.day && Object.is(high, base.high) && Object.is(low, base.low) && Object.is(close, base.close)) resumed.set(base.ticker, row)
   }
-  const whole = g.tickers.filter((t) => !resumed.has(t))
-  const fromStart = await readSeries(tx, whole.map((ticker) => ({ ticker, after: Number.NEGATIVE_INFINITY })), region, timeframe, from)
-
   const lines: StageLine[] = []
   const kept: NewCheckpoints[] = []
   let bars = 0
-  for (const row of [...resumed.values(), ...fromStart]) {
+  const compute = (row: unknown[]) => {
     const ticker = String(row[0])
     const base = resumed.has(ticker) ? bases.get(ticker) : undefined
     const days = inDateOrder(ticker, toInt32(row[1]))
@@ -134,7 +145,7 @@ async function exactGroup(tx: QueryRunner, g: Group): Promise<GroupResult> {
     const start = base ? 1 : 0 // the first bar to compute (a base's own bar is read to check it)
     if (fromDay === undefined) bars += base ? base.state.bars + n - 1 : n
     else for (let j = start; j < n; j++) if ((days[j] as number) >= fromDay) bars++
-    if (n - start === 0) continue
+    if (n - start === 0) return
     // The state after the second-to-last bar is kept too: a re-run from the last day (or after the
     // last bar was corrected) continues from it.
     const first = n - start >= 2 ? resumeIndicators(seriesOf(row, start, n - 1), base?.state) : undefined
@@ -153,6 +164,14 @@ async function exactGroup(tx: QueryRunner, g: Group): Promise<GroupResult> {
       ticker, after: base?.day ?? Number.NEGATIVE_INFINITY, checkpoints,
       baseFingerprint: staleBefore || !comparedAll ? null : base ? base.fingerprint : '0',
     })
+  }
+  for (const row of resumed.values()) compute(row)
+  // The others from their first bar, TICKERS_PER_READ at a time (a group from states can be larger):
+  // each read's rows are dropped once computed.
+  const whole = g.tickers.filter((t) => !resumed.has(t))
+  for (let i = 0; i < whole.length; i += TICKERS_PER_READ) {
+    const slice = whole.slice(i, i + TICKERS_PER_READ).map((ticker) => ({ ticker, after: Number.NEGATIVE_INFINITY }))
+    for (const row of await readSeries(tx, slice, region, timeframe, from)) compute(row)
   }
   const updated = lines.length > 0 ? await writeIndicators(tx, g.ctx, g.stage, lines, WRITE_ROWS[tx.kind], g.written) : 0
   await replaceCheckpoints(tx, kept, region, timeframe)
@@ -193,18 +212,16 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
   const timeframe = o.timeframe ?? 'daily'
   const tickers = o.tickers
     ? [...new Set(o.tickers)]
-    : (await ctx.runner.query<{ ticker: string }>(
-        `SELECT DISTINCT ticker FROM ohlcv_data WHERE region = $1 AND timeframe = $2 ${from ? 'AND date >= $3::date' : ''} ORDER BY ticker`,
-        from ? [region, timeframe, from] : [region, timeframe],
-      )).map((r) => r.ticker)
+    : await regionTickers(ctx, region, timeframe, from)
   const result: RecomputeResult = { tickers: 0, bars: 0, updated: 0 }
 
   const written: DayRange = { first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY }
   const stage = acquireStage('qdb_indicator_stage')
   const reclaim = embeddedReclaimer(ctx)
   try {
-    for (let i = 0; i < tickers.length; i += TICKERS_PER_READ) {
-      const g: Group = { ctx, tickers: tickers.slice(i, i + TICKERS_PER_READ), region, timeframe, from, stage: stage.name, written }
+    const perGroup = groupSize(from, o.warmup)
+    for (let i = 0; i < tickers.length; i += perGroup) {
+      const g: Group = { ctx, tickers: tickers.slice(i, i + perGroup), region, timeframe, from, stage: stage.name, written }
       let done: GroupResult | undefined
       if (o.warmup !== undefined && from !== undefined) done = await warmupGroup(ctx, g, o.warmup)
       // Inside a caller's transaction: a savepoint, at the caller's isolation level.
@@ -222,7 +239,7 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
       result.updated += done.updated
       result.tickers += g.tickers.length
       // Embedded: recompress, vacuum, checkpoint, so the next group reuses the space (the last one: finish()).
-      if (done.updated > 0 && i + TICKERS_PER_READ < tickers.length) await reclaim.afterGroup()
+      if (done.updated > 0 && i + perGroup < tickers.length) await reclaim.afterGroup()
       o.onProgress?.({ tickers: result.tickers, total: tickers.length })
     }
     await reclaim.finish()
