@@ -17,3 +17,19 @@ export async function refreshWaitingForScheduler(ctx: Pick<RepoContext, 'runner'
     }
   }
 }
+
+/**
+ * Rebuilds a plain-mode materialized view. `ohlcv_daily_summary`'s recorded writes (migration 0003)
+ * are deleted first, in the same transaction: the rebuild's snapshot is taken after the delete's, so
+ * every write whose record it deleted is in the view; a write committed in between keeps its record
+ * (one rebuild more later, never a stale read), and a failed rebuild rolls the delete back. Every
+ * plain refresh goes through here, so that none leaves records behind that a later read would
+ * rebuild the view for again.
+ * @internal
+ */
+export async function refreshPlainView(ctx: Pick<RepoContext, 'runner'>, name: string): Promise<void> {
+  if (name !== 'ohlcv_daily_summary') return ctx.runner.exec(`REFRESH MATERIALIZED VIEW ${name}`)
+  const rebuild = 'DELETE FROM ohlcv_daily_summary_writes; REFRESH MATERIALIZED VIEW CONCURRENTLY ohlcv_daily_summary'
+  if (ctx.runner.inTransaction) await ctx.runner.exec(rebuild)
+  else await ctx.runner.transaction((tx) => tx.exec(rebuild))
+}

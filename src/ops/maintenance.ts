@@ -1,6 +1,7 @@
 import type { RepoContext } from '../repos/context.js'
 import { AGGREGATES } from '../migrate.js'
 import { runJobs } from './jobs.js'
+import { refreshPlainView } from '../internal/refresh.js'
 import { RETENTION } from './retention.js'
 
 /** What `qdb.ops.maintenance()` did. */
@@ -49,7 +50,7 @@ export async function maintenance(ctx: RepoContext): Promise<MaintenanceReport> 
     )
     deleted[table] = Number(row?.n ?? 0)
   }
-  for (const name of AGGREGATES) await ctx.runner.exec(`REFRESH MATERIALIZED VIEW ${name}`)
+  for (const name of AGGREGATES) await refreshPlainView(ctx, name)
   return { mode: 'plain', jobsRun: 0, deleted, refreshed: [...AGGREGATES], analyzed: await analyzeEmbedded(ctx) }
 }
 

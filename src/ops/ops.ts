@@ -10,7 +10,7 @@ import { mergeCompressedChunks, type MergeChunksOptions, type MergeChunksReport 
 import { indexUsage, slowQueries, tableSizes, type IndexUsage, type SlowQuery } from './monitoring.js'
 import { COMPRESSION } from './retention.js'
 import { checkCompress, checkDecompress, checkMerge, checkRunJobs, checkSlowQueries, type CompressOptions, type RunJobsOptions, type DecompressOptions, type SlowQueriesOptions } from './arguments.js'
-import { refreshWaitingForScheduler } from '../internal/refresh.js'
+import { refreshPlainView, refreshWaitingForScheduler } from '../internal/refresh.js'
 
 /**
  * `qdb.ops`: the operator's side — aggregates, policies and jobs, compression, maintenance, monitoring.
@@ -43,7 +43,7 @@ export class Ops {
       if (this.ctx.capabilities.timescale) {
         await refreshWaitingForScheduler(this.ctx, `CALL refresh_continuous_aggregate('${name}', NULL, NULL)`)
       } else {
-        await this.ctx.runner.exec(`REFRESH MATERIALIZED VIEW ${name}`)
+        await refreshPlainView(this.ctx, name)
       }
     }
   }

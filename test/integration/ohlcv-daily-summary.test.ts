@@ -100,6 +100,23 @@ forEachTarget('ohlcv.dailySummary refreshes only a stale window', (target, db) =
     expect(await db().query(`SELECT 1 FROM ohlcv_daily_summary_writes`)).toHaveLength(0)
   })
 
+  it.runIf(!target.timescale)('ops.refreshAggregates and maintenance() rebuild the view and clear its recorded writes (no second rebuild at the next read)', async () => {
+    const writes = async () => (await db().query(`SELECT 1 FROM ohlcv_daily_summary_writes`)).length
+    await db().ohlcv.dailySummary(window) // brought up to date: no record left
+    expect(await writes()).toBe(0)
+    await db().query(...rawBar('T9', '2019-06-07', 20, 2))
+    expect(await writes()).toBe(1)
+    await db().ops.refreshAggregates(['ohlcv_daily_summary'])
+    expect(await writes()).toBe(0)
+    expect(days(await db().ohlcv.dailySummary({ ...window, refresh: false })).find((d) => d.day === '2019-06-07'))
+      .toMatchObject({ nTickers: 1, avgClose: 20, totalVolume: 2 })
+    await db().query(`DELETE FROM ohlcv_data WHERE ticker = 'T9'`)
+    expect(await writes()).toBe(1)
+    await db().ops.maintenance()
+    expect(await writes()).toBe(0)
+    expect(days(await db().ohlcv.dailySummary({ ...window, refresh: false })).find((d) => d.day === '2019-06-07')).toBeUndefined()
+  })
+
   it('reads a bar written above everything refreshed so far (TimescaleDB logs no invalidation there)', async () => {
     const future = { region: 'KR', from: '2030-01-01', to: '2030-01-31' }
     expect(await db().ohlcv.dailySummary(future)).toEqual([])

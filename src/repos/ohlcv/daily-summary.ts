@@ -1,5 +1,5 @@
 import { rowDecoder } from '../../internal/fast-select.js'
-import { refreshWaitingForScheduler } from '../../internal/refresh.js'
+import { refreshPlainView, refreshWaitingForScheduler } from '../../internal/refresh.js'
 import { ohlcvDailySummary } from '../../schema/index.js'
 import type { RepoContext } from '../context.js'
 
@@ -50,19 +50,14 @@ export async function readDailySummary(
  * Brings `ohlcv_daily_summary` up to date over `from`..`to` (validated 'YYYY-MM-DD' or undefined for
  * the whole history); `false` where it cannot (TimescaleDB inside a transaction).
  *
- * Plain mode: the recorded writes are deleted first, then the whole view is rebuilt, in one
- * transaction. The rebuild's snapshot is taken after the delete's, so every write whose record it
- * deleted is in the view; a write committed in between keeps its record (one refresh more later,
- * never a stale read). A failed rebuild rolls the delete back.
+ * Plain mode: the whole view is rebuilt and its recorded writes deleted (see `refreshPlainView`).
  * @internal
  */
 export async function refreshDailySummaryWindow(
   ctx: RepoContext, window: { from?: string | undefined; to?: string | undefined },
 ): Promise<boolean> {
   if (!ctx.capabilities.timescale) {
-    const rebuild = 'DELETE FROM ohlcv_daily_summary_writes; REFRESH MATERIALIZED VIEW CONCURRENTLY ohlcv_daily_summary'
-    if (ctx.runner.inTransaction) await ctx.runner.exec(rebuild)
-    else await ctx.runner.transaction((tx) => tx.exec(rebuild))
+    await refreshPlainView(ctx, 'ohlcv_daily_summary')
     return true
   }
   if (ctx.runner.inTransaction) return false
