@@ -69,7 +69,7 @@ forEachTarget('ohlcv.dailySummary refreshes only a stale window', (target, db) =
     expect(days(await db().ohlcv.dailySummary(window))[2]).toEqual({ day: '2019-06-05', nTickers: 2, avgClose: 50, totalVolume: 10 })
   })
 
-  it.runIf(target.timescale)('does not refresh an up-to-date window (the threshold row is not locked again); refresh: true does', async () => {
+  it.runIf(target.timescale)('TimescaleDB only (its invalidation threshold): does not refresh an up-to-date window (the threshold row is not locked again); refresh: true does', async () => {
     const first = await db().ohlcv.dailySummary(window)
     const mark = await refreshMark()
     expect(await db().ohlcv.dailySummary(window)).toEqual(first)
@@ -84,7 +84,7 @@ forEachTarget('ohlcv.dailySummary refreshes only a stale window', (target, db) =
     expect(await refreshMark()).not.toBe(forced)
   })
 
-  it.runIf(!target.timescale)('does not rebuild an up-to-date view: a write hidden from the trigger shows only after refresh: true', async () => {
+  it.runIf(!target.timescale)('plain mode only (a materialized view and its write trigger): does not rebuild an up-to-date view: a write hidden from the trigger shows only after refresh: true', async () => {
     const before = await db().ohlcv.dailySummary(window)
     // With session_replication_role = replica the trigger does not fire: only a rebuild can show this bar.
     await db().transaction(async (tx) => {
@@ -100,7 +100,7 @@ forEachTarget('ohlcv.dailySummary refreshes only a stale window', (target, db) =
     expect(await db().query(`SELECT 1 FROM ohlcv_daily_summary_writes`)).toHaveLength(0)
   })
 
-  it.runIf(!target.timescale)('ops.refreshAggregates and maintenance() rebuild the view and clear its recorded writes (no second rebuild at the next read)', async () => {
+  it.runIf(!target.timescale)('plain mode only (a materialized view and its write trigger): ops.refreshAggregates and maintenance() rebuild the view and clear its recorded writes (no second rebuild at the next read)', async () => {
     const writes = async () => (await db().query(`SELECT 1 FROM ohlcv_daily_summary_writes`)).length
     await db().ohlcv.dailySummary(window) // brought up to date: no record left
     expect(await writes()).toBe(0)

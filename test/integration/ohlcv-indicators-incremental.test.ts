@@ -169,7 +169,7 @@ forEachTarget('ohlcv indicators, incremental runs', (target, db) => {
   })
 
   // The embedded engine has one connection: no other transaction can write during the run.
-  it.skipIf(!target.remote)('a bar another transaction changes during a daily run: the group is redone and stores the new history\'s values (servers only)', async () => {
+  it.skipIf(!target.remote)('a bar another transaction changes during a daily run: the group is redone and stores the new history\'s values (servers only: the embedded engine has one connection, so no other transaction)', async () => {
     const start = new Date(Date.now() - 70 * 86_400_000).toISOString().slice(0, 10) // recent: not compressed
     const jp = syntheticMarket({ seed: 13, tickers: 2, days: 40, start, regions: ['JP'] })
     await db().ohlcv.upsert(jp.bars)
