@@ -3,7 +3,8 @@ import type { Repos } from '../repos/create.js'
 /**
  * The repository methods a read replica may serve, per repository; every other method (writes,
  * refreshes, anything new and unclassified) runs on the primary. A predicate sees the call's
- * arguments, for the aggregate reads, which refresh first unless `refresh: false` (a refresh is a write):
+ * arguments, for the aggregate reads, which may refresh unless `refresh: false` (always, or when stale
+ * for `ohlcv.dailySummary`; a refresh is a write, and a replica's staleness is not the primary's):
  * only those asked not to refresh go to a replica.
  *
  * Left on the primary on purpose: `portfolio.positions`, `portfolio.findPosition`/`getPosition` and
