@@ -14,6 +14,22 @@ import { toQuantDbError } from '../errors-map.js'
 
 interface Built { sql: string; params: unknown[] }
 
+/** `source`'s fields and their columns, in drizzle's order (the order rows are decoded by). */
+function fieldsOf(source: PgTable | PgMaterializedView): [string, Column][] {
+  const fields = is(source, PgMaterializedView) ? getViewSelectedFields(source) : getTableColumns(source as PgTable)
+  return Object.entries(fields) as [string, Column][]
+}
+
+/**
+ * `source`'s columns as a select list in the order `rowDecoder` decodes, each prefixed with `alias.`
+ * when given: a hand-written statement that selects these decodes right when the schema changes.
+ * @example `const list = selectList(ohlcvDailySummary, 'v') // 'v."day", v."region", …'`
+ */
+export function selectList(source: PgTable | PgMaterializedView, alias?: string): string {
+  const prefix = alias === undefined ? '' : `${alias}.`
+  return fieldsOf(source).map(([, column]) => `${prefix}"${column.name}"`).join(', ')
+}
+
 /**
  * Decodes `select()` rows of `source` given as arrays in its column order (drizzle's order). The
  * decoder is made once per source: a function whose object literal lists every key, so each row is
@@ -22,8 +38,7 @@ interface Built { sql: string; params: unknown[] }
  * and called every column's mapper was most of the fixed cost of a 50-row read (issue 9).
  */
 export function rowDecoder<T>(source: PgTable | PgMaterializedView): (row: unknown[]) => T {
-  const fields = is(source, PgMaterializedView) ? getViewSelectedFields(source) : getTableColumns(source as PgTable)
-  const columns = Object.entries(fields) as [string, Column][]
+  const columns = fieldsOf(source)
   const mappers = columns.map(([, column]) => {
     const map = column.mapFromDriverValue
     return map === Column.prototype.mapFromDriverValue ? undefined : (v: unknown) => map.call(column, v)

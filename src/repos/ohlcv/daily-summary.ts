@@ -1,4 +1,4 @@
-import { rowDecoder } from '../../internal/fast-select.js'
+import { rowDecoder, selectList } from '../../internal/fast-select.js'
 import { refreshPlainView, refreshWaitingForScheduler } from '../../internal/refresh.js'
 import { ohlcvDailySummary } from '../../schema/index.js'
 import type { RepoContext } from '../context.js'
@@ -7,9 +7,10 @@ import type { RepoContext } from '../context.js'
 export type DailySummary = typeof ohlcvDailySummary.$inferSelect
 
 // The view's columns in drizzle's order (rowDecoder decodes by position); `stale` comes after them.
-const COLUMNS = 'v.day, v.region, v.n_tickers, v.avg_close, v.avg_volume, v.total_volume, v.avg_rsi, v.avg_atr'
 const decode = rowDecoder<DailySummary>(ohlcvDailySummary)
-const STALE = 8
+const COLUMNS = selectList(ohlcvDailySummary, 'v')
+const STALE = COLUMNS.split(', ').length
+const WINDOW = 'FROM ohlcv_daily_summary v WHERE v.region = $1 AND v.day >= $2::date AND v.day <= $3::date ORDER BY v.day'
 
 /**
  * The window's rows, each with whether the aggregate is stale there: `ohlcv_daily_summary_stale`
@@ -19,10 +20,8 @@ const STALE = 8
  * ~0.4 ms where the whole read takes ~0.3-0.5 ms; the function's own plans are kept by the session.
  * An empty window asks the function alone (a LEFT JOIN that always returns a row cost ~0.05 ms a call).
  */
-const READ = `SELECT ${COLUMNS}, (SELECT ohlcv_daily_summary_stale($2::date, $3::date)) AS stale
-  FROM ohlcv_daily_summary v WHERE v.region = $1 AND v.day >= $2::date AND v.day <= $3::date ORDER BY v.day`
-const READ_AS_STORED = `SELECT ${COLUMNS}
-  FROM ohlcv_daily_summary v WHERE v.region = $1 AND v.day >= $2::date AND v.day <= $3::date ORDER BY v.day`
+const READ = `SELECT ${COLUMNS}, (SELECT ohlcv_daily_summary_stale($2::date, $3::date)) AS stale ${WINDOW}`
+const READ_AS_STORED = `SELECT ${COLUMNS} ${WINDOW}`
 const STALE_ONLY = 'SELECT ohlcv_daily_summary_stale($1::date, $2::date)'
 
 /**
