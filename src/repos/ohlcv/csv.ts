@@ -29,8 +29,13 @@ export function columnsOf(shape: BarShape): string[] {
 
 const NEEDS_QUOTES = /[",\r\n]/
 
-function text(s: string): string {
-  return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s
+/**
+ * A text field of a `COPY … (FORMAT csv)` line: quoted when it holds a quote, comma or line break, or
+ * is empty (an unquoted empty field is NULL).
+ * @internal
+ */
+export function csvText(s: string): string {
+  return s === '' || NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
 
 function num(v: number | null | undefined): string {
@@ -43,7 +48,7 @@ function num(v: number | null | undefined): string {
  * checks that it writes every column of `columnsOf` in that order.
  */
 export function csvLine(b: OhlcvBarInput, shape: BarShape): string {
-  let line = `${text(b.ticker)},${text(b.region)},${b.date},${text(b.timeframe ?? 'daily')},${b.open},${b.high},${b.low},${b.close},${b.volume}`
+  let line = `${csvText(b.ticker)},${csvText(b.region)},${b.date},${csvText(b.timeframe ?? 'daily')},${b.open},${b.high},${b.low},${b.close},${b.volume}`
   if (shape.adjusted) line += `,${num(b.adjustedClose)}`
   if (shape.indicators) {
     line += `,${num(b.ma5)},${num(b.ma20)},${num(b.ma60)},${num(b.ma120)},${num(b.ma200)},${num(b.rsi)}` +

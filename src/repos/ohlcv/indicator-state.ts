@@ -2,6 +2,7 @@ import type { QueryRunner } from '../../drivers/types.js'
 import { stateOf, recursionsOf, type IndicatorState } from '../../indicators/resume.js'
 import { arrayLiteral, dayToIso } from '../../internal/sql-arrays.js'
 import { INDICATOR_COLUMNS } from './columns.js'
+import { csvText } from './csv.js'
 
 // The rows of `ohlcv_indicator_state` (src/schema/ohlcv-indicator-state.ts): where a ticker's
 // indicators stood after one of its last two computed bars, and a fingerprint of the stored rows up
@@ -129,13 +130,12 @@ export async function replaceCheckpoints(tx: QueryRunner, kept: readonly NewChec
     SELECT k.ticker, (k.base # coalesce(f.first, 0))::text, (k.base # coalesce(f.last, 0))::text FROM k LEFT JOIN f ON f.ticker = k.ticker`,
   [JSON.stringify(keys), region, timeframe])
   const fingerprints = new Map(prints.map((r) => [String(r[0]), [r[1], r[2]] as (string | null)[]]))
-  const quoted = (text: string) => `"${text.replaceAll('"', '""')}"`
-  const [regionField, timeframeField] = [quoted(region), quoted(timeframe)]
+  const [regionField, timeframeField] = [csvText(region), csvText(timeframe)]
   const number = (v: number) => (Number.isNaN(v) ? '' : floatText(v)) // NaN: NULL (an empty unquoted field)
   const lines = kept.flatMap((k) => k.checkpoints.flatMap((c, i) => {
     if (c.stored) return [] // the base, kept as it is
     const print = fingerprints.get(k.ticker)?.[i === k.checkpoints.length - 1 ? 1 : 0] ?? null
-    return [[quoted(k.ticker), regionField, timeframeField, dayToIso(c.day), c.state.bars, number(c.high), number(c.low), number(c.close),
+    return [[csvText(k.ticker), regionField, timeframeField, dayToIso(c.day), c.state.bars, number(c.high), number(c.low), number(c.close),
       bytesHex(recursionsOf(c.state)), bytesHex(c.state.closes), print ?? ''].join(',')]
   }))
   // Every other checkpoint of these tickers goes (older ones, and newer ones a run from an earlier day replaces).

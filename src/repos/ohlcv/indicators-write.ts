@@ -4,6 +4,7 @@ import { dayToIso } from '../../internal/sql-arrays.js'
 import { INDICATOR_FIELDS } from '../../validation/ohlcv.js'
 import type { RepoContext } from '../context.js'
 import { BAR, INDICATOR_COLUMNS, KEY_COLUMNS } from './columns.js'
+import { csvText } from './csv.js'
 import { prepareWrite } from './write-session.js'
 
 // The writes of recomputeIndicators: the changed bars as CSV lines, then one UPDATE per batch from a
@@ -28,7 +29,7 @@ export function csvLines(key: { ticker: string; region: string; timeframe: strin
   stored: readonly Float64Array[], writeFrom: number, out: StageLine[]): boolean {
   const series = INDICATOR_FIELDS.map((f) => set[f])
   const storedStart = days.length - (stored[0]?.length ?? 0)
-  const prefix = `"${key.ticker.replaceAll('"', '""')}","${key.region}"`
+  const prefix = `${csvText(key.ticker)},${csvText(key.region)}`
   const texts = new Array<string>(series.length)
   let staleBefore = false
   for (let j = Math.max(setStart, storedStart); j < days.length; j++) {
@@ -47,7 +48,7 @@ export function csvLines(key: { ticker: string; region: string; timeframe: strin
       staleBefore = true
       continue
     }
-    out.push({ day, line: `${prefix},${dayToIso(day)},"${key.timeframe.replaceAll('"', '""')}",${texts.join(',')}` })
+    out.push({ day, line: `${prefix},${dayToIso(day)},${csvText(key.timeframe)},${texts.join(',')}` })
   }
   return staleBefore
 }
