@@ -11,7 +11,7 @@ import { syntheticBars, syntheticTickers } from '../src/synthetic/index.js'
 import { checkBars } from '../src/validation/ohlcv.js'
 import { barsToCsv } from '../src/repos/ohlcv/csv.js'
 import { arg, median, weekdaysEndingYesterday } from './_shared.js'
-import { rawCopy, urlOf } from './_spec-build.js'
+import { backfillPair, rawCopy, urlOf } from './_spec-build.js'
 
 const ADMIN = arg('url', 'postgres://postgres@127.0.0.1:5540/postgres')
 const TICKERS = Number(arg('tickers', '2000'))
@@ -98,48 +98,25 @@ try {
   }
   if (process.argv.includes('--backfill')) {
     // Backfill: 125,000-bar calls into two fresh databases, library / raw COPY, alternating.
-    const admin2 = postgres(ADMIN, { max: 1, onnotice: () => {} })
-    const bnames = ['quantdb_phases_blib', 'quantdb_phases_bhand']
-    for (const n of bnames) {
-      await admin2.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
-      await admin2.unsafe(`CREATE DATABASE ${n}`)
-    }
-    const bLib = await createQuantDb({ url: urlOf(ADMIN, bnames[0]!), logger: {} })
-    const bHandQdb = await createQuantDb({ url: urlOf(ADMIN, bnames[1]!), logger: {} })
-    const bHand = postgres(urlOf(ADMIN, bnames[1]!), { max: 1, onnotice: () => {} })
-    await bLib.migrate()
-    await bHandQdb.migrate()
-    const universe = syntheticTickers({ seed: SEED, tickers: TICKERS, regions: ['KR'] })
-    await bLib.tickers.upsert(universe)
-    await bHandQdb.tickers.upsert(universe)
-    const bl: number[] = []
-    const bh: number[] = []
-    let k = 0
-    const bigCalendar = weekdaysEndingYesterday(1250)
-    for (const batch of syntheticBars({ seed: SEED, tickers: TICKERS, days: 1250, regions: ['KR'], start: bigCalendar[0]!, batchSize: 125_000 })) {
-      if (k++ >= Number(arg('backfill-calls', '4'))) break
-      const tv = performance.now()
-      checkBars(batch, new Set(['KR']))
-      const v = performance.now() - tv
-      const tc = performance.now()
-      barsToCsv(batch, { adjusted: true, indicators: false })
-      const c = performance.now() - tc
-      log.length = 0
-      let t0 = performance.now()
-      await bLib.ohlcv.upsert(batch)
-      const l = performance.now() - t0
-      const trace = [...log]
-      t0 = performance.now()
-      await rawCopy(bHand, batch)
-      const h = performance.now() - t0
-      bl.push(l); bh.push(h)
-      console.log(`backfill ${k}: library ${l.toFixed(0)} ms, raw COPY ${h.toFixed(0)} ms, ratio ${(l / h).toFixed(2)} (validation alone ${v.toFixed(0)} ms, CSV alone ${c.toFixed(0)} ms)`)
-      for (const line of trace) console.log(`    ${line}`)
-    }
+    let v = 0
+    let c = 0
+    const { libMs: bl, copyMs: bh } = await backfillPair(ADMIN, ['quantdb_phases_blib', 'quantdb_phases_bhand'],
+      { seed: SEED, tickers: TICKERS, days: 1250, start: weekdaysEndingYesterday(1250)[0]!, calls: Number(arg('backfill-calls', '4')) }, {
+        before(batch) {
+          const tv = performance.now()
+          checkBars(batch, new Set(['KR']))
+          v = performance.now() - tv
+          const tc = performance.now()
+          barsToCsv(batch, { adjusted: true, indicators: false })
+          c = performance.now() - tc
+          log.length = 0
+        },
+        after(k, l, h) {
+          console.log(`backfill ${k}: library ${l.toFixed(0)} ms, raw COPY ${h.toFixed(0)} ms, ratio ${(l / h).toFixed(2)} (validation alone ${v.toFixed(0)} ms, CSV alone ${c.toFixed(0)} ms)`)
+          for (const line of log) console.log(`    ${line}`)
+        },
+      })
     console.log(`backfill median ratio ${median(bl.map((x, i) => x / bh[i]!)).toFixed(2)}`)
-    await bHand.end(); await bHandQdb.close(); await bLib.close()
-    for (const n of bnames) await admin2.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
-    await admin2.end()
   }
   console.log(`daily ingest median: library ${median(libMs).toFixed(1)} ms, raw COPY ${median(handMs).toFixed(1)} ms, ` +
     `ratio of medians ${(median(libMs) / median(handMs)).toFixed(2)}, median of ratios ${median(libMs.map((x, i) => x / handMs[i]!)).toFixed(2)}`)

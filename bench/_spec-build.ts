@@ -10,7 +10,7 @@
  */
 import postgres from 'postgres'
 import { createQuantDb, type QuantDb } from '../src/index.js'
-import { syntheticBars, syntheticTickers, Random } from '../src/synthetic/index.js'
+import { syntheticBars, syntheticTickers, Random, type SyntheticBar } from '../src/synthetic/index.js'
 import { factorRow } from './_factor-rows.js'
 
 export const MAIN_DB = 'quantdb_bench_spec'
@@ -190,5 +190,56 @@ export async function trueCompression(url: string): Promise<{ freshBytes: number
     return { freshBytes: Number(f!['bytes']), compressedBytes: Number(c!['after']), reportedBefore: Number(c!['before']), rows: Number(f!['rows']) }
   } finally {
     await sql.end()
+  }
+}
+
+/** The market a backfill writes: `calls` calls of 125,000 bars, from its first day on. */
+export interface BackfillMarket { seed: number; tickers: number; days: number; start: string; calls: number }
+
+/**
+ * Backfill calls of the same market into two fresh databases of `admin` (dropped after): the library's
+ * `ohlcv.upsert` into `names[0]`, a raw COPY into `names[1]`, alternating call by call. `around` lets a
+ * caller time or trace more per call (`before` the pair, `after` it with both times).
+ */
+export async function backfillPair(admin: string, names: readonly [string, string], market: BackfillMarket, around: {
+  before?: (batch: readonly SyntheticBar[]) => void
+  after?: (call: number, libMs: number, copyMs: number) => void
+} = {}): Promise<{ libMs: number[]; copyMs: number[] }> {
+  const scratch = postgres(admin, { max: 1, onnotice: () => {} })
+  for (const n of names) {
+    await scratch.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
+    await scratch.unsafe(`CREATE DATABASE ${n}`)
+  }
+  const bLib = await createQuantDb({ url: urlOf(admin, names[0]), logger: {} })
+  const bHandQdb = await createQuantDb({ url: urlOf(admin, names[1]), logger: {} })
+  const bHand = postgres(urlOf(admin, names[1]), { max: 1, onnotice: () => {} })
+  const libMs: number[] = []
+  const copyMs: number[] = []
+  try {
+    await bLib.migrate()
+    await bHandQdb.migrate()
+    const universe = syntheticTickers({ seed: market.seed, tickers: market.tickers, regions: ['KR'] })
+    await bLib.tickers.upsert(universe)
+    await bHandQdb.tickers.upsert(universe)
+    let k = 0
+    const bars = { seed: market.seed, tickers: market.tickers, days: market.days, regions: ['KR'], start: market.start, batchSize: 125_000 }
+    for (const batch of syntheticBars(bars)) {
+      if (k++ >= market.calls) break
+      around.before?.(batch)
+      let t1 = performance.now()
+      await bLib.ohlcv.upsert(batch)
+      libMs.push(performance.now() - t1)
+      t1 = performance.now()
+      await rawCopy(bHand, batch)
+      copyMs.push(performance.now() - t1)
+      around.after?.(k, libMs.at(-1)!, copyMs.at(-1)!)
+    }
+    return { libMs, copyMs }
+  } finally {
+    await bHand.end()
+    await bHandQdb.close()
+    await bLib.close()
+    for (const n of names) await scratch.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
+    await scratch.end()
   }
 }

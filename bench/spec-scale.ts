@@ -18,7 +18,7 @@ import { syntheticBars, syntheticTickers } from '../src/synthetic/index.js'
 import { arg, emitResult, fmt, median, printVersus, timeInterleaved, weekdaysEndingYesterday, weekdaysFrom, type VersusRow } from './_shared.js'
 import { panelCopySelect } from '../src/repos/ohlcv/panel-copy.js'
 import { recomputeCases } from './_recompute-cases.js'
-import { build, builtFigures, builtStart, HAND_DB, MAIN_DB, rawCopy, trueCompression, urlOf, type BuildSpec } from './_spec-build.js'
+import { backfillPair, build, builtFigures, builtStart, HAND_DB, MAIN_DB, rawCopy, trueCompression, urlOf, type BuildSpec } from './_spec-build.js'
 
 const ADMIN = arg('url', process.env['QUANTDB_BENCH_URL'] ?? 'postgres://postgres@127.0.0.1:5471/postgres')
 const REUSE = process.argv.includes('--reuse')
@@ -206,44 +206,12 @@ try {
       // ---- backfill as the current code does it: 125,000-bar calls of the same market into two fresh
       // databases (library / raw COPY), alternating; the build's figures above are from the code that built it.
       const calls = Number(arg('backfill-calls', '4'))
-      const scratch = postgres(ADMIN, { max: 1, onnotice: () => {} })
-      const names = ['quantdb_bench_backfill_lib', 'quantdb_bench_backfill_hand']
-      for (const n of names) {
-        await scratch.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
-        await scratch.unsafe(`CREATE DATABASE ${n}`)
-      }
-      const bLib = await createQuantDb({ url: urlOf(ADMIN, names[0]!), logger: {} })
-      const bHandQdb = await createQuantDb({ url: urlOf(ADMIN, names[1]!), logger: {} })
-      const bHand = postgres(urlOf(ADMIN, names[1]!), { max: 1, onnotice: () => {} })
-      try {
-        await bLib.migrate()
-        await bHandQdb.migrate()
-        const universe = syntheticTickers({ seed: SEED, tickers: TICKERS, regions: ['KR'] })
-        await bLib.tickers.upsert(universe)
-        await bHandQdb.tickers.upsert(universe)
-        const libMs: number[] = []
-        const copyMs: number[] = []
-        let k = 0
-        for (const batch of syntheticBars({ seed: SEED, tickers: TICKERS, days: DAYS, regions: ['KR'], start: spec.start, batchSize: 125_000 })) {
-          if (k++ >= calls) break
-          let t1 = performance.now()
-          await bLib.ohlcv.upsert(batch)
-          libMs.push(performance.now() - t1)
-          t1 = performance.now()
-          await rawCopy(bHand, batch)
-          copyMs.push(performance.now() - t1)
-        }
-        rows.push({ case: `backfill, ${calls} calls of 125,000 new bars (current code; median)`, library: median(libMs), byHand: median(copyMs) })
-        const ratios = libMs.map((t, i) => t / copyMs[i]!)
-        notes.push(`backfill per call (current code), library / raw COPY: median ${median(ratios).toFixed(2)}, ` +
-          `range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`)
-      } finally {
-        await bHand.end()
-        await bHandQdb.close()
-        await bLib.close()
-        for (const n of names) await scratch.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
-        await scratch.end()
-      }
+      const { libMs, copyMs } = await backfillPair(ADMIN, ['quantdb_bench_backfill_lib', 'quantdb_bench_backfill_hand'],
+        { seed: SEED, tickers: TICKERS, days: DAYS, start: spec.start, calls })
+      rows.push({ case: `backfill, ${calls} calls of 125,000 new bars (current code; median)`, library: median(libMs), byHand: median(copyMs) })
+      const ratios = libMs.map((t, i) => t / copyMs[i]!)
+      notes.push(`backfill per call (current code), library / raw COPY: median ${median(ratios).toFixed(2)}, ` +
+        `range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`)
 
       if (!INGEST_ONLY) {
         // ---- recomputeIndicators: the daily incremental run (the day just written) and a no-op full re-run
