@@ -94,24 +94,40 @@ export async function builtFigures(admin: string, spec: BuildSpec): Promise<Buil
 }
 
 
-/** Builds both databases from scratch (dropping what is there). Prints progress; returns the build's figures. */
-export async function build(admin: string, spec: BuildSpec): Promise<BuildFigures> {
+/** Two fresh databases of `admin` (dropped first if there), migrated, with the same ticker universe: the library's and the raw COPY's. */
+async function freshPair(admin: string, names: readonly [string, string], universe: { seed: number; tickers: number }) {
   const sql = postgres(admin, { max: 1, onnotice: () => {} })
-  for (const name of [MAIN_DB, HAND_DB]) {
+  for (const name of names) {
     await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     await sql.unsafe(`CREATE DATABASE ${name}`)
   }
   await sql.end()
-  const lib = await createQuantDb({ url: urlOf(admin, MAIN_DB), logger: {} })
-  const handQdb = await createQuantDb({ url: urlOf(admin, HAND_DB), logger: {} })
-  const hand = postgres(urlOf(admin, HAND_DB), { max: 1, onnotice: () => {} })
-  const figures: BuildFigures = { backfillCalls: 0, backfillLibraryMs: 0, backfillCopyMs: 0, backfillRatios: [], recomputeFullMs: 0, compressMs: 0 }
+  const lib = await createQuantDb({ url: urlOf(admin, names[0]), logger: {} })
+  const handQdb = await createQuantDb({ url: urlOf(admin, names[1]), logger: {} })
+  const hand = postgres(urlOf(admin, names[1]), { max: 1, onnotice: () => {} })
+  const close = async () => {
+    await hand.end()
+    await handQdb.close()
+    await lib.close()
+  }
   try {
     await lib.migrate()
     await handQdb.migrate()
-    const tickers = syntheticTickers({ seed: spec.seed, tickers: spec.tickers, regions: ['KR'] })
+    const tickers = syntheticTickers({ seed: universe.seed, tickers: universe.tickers, regions: ['KR'] })
     await lib.tickers.upsert(tickers)
     await handQdb.tickers.upsert(tickers)
+    return { lib, handQdb, hand, tickers, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+/** Builds both databases from scratch (dropping what is there). Prints progress; returns the build's figures. */
+export async function build(admin: string, spec: BuildSpec): Promise<BuildFigures> {
+  const { lib, handQdb, hand, tickers, close } = await freshPair(admin, [MAIN_DB, HAND_DB], spec)
+  const figures: BuildFigures = { backfillCalls: 0, backfillLibraryMs: 0, backfillCopyMs: 0, backfillRatios: [], recomputeFullMs: 0, compressMs: 0 }
+  try {
     const t0 = performance.now()
     for (const batch of syntheticBars({ seed: spec.seed, tickers: spec.tickers, days: spec.days, regions: ['KR'], start: spec.start, batchSize: 125_000 })) {
       let t = performance.now()
@@ -158,9 +174,7 @@ export async function build(admin: string, spec: BuildSpec): Promise<BuildFigure
       [spec.tickers, spec.days, spec.start, JSON.stringify(figures)])
     return figures
   } finally {
-    await hand.end()
-    await handQdb.close()
-    await lib.close()
+    await close()
   }
 }
 
@@ -205,22 +219,10 @@ export async function backfillPair(admin: string, names: readonly [string, strin
   before?: (batch: readonly SyntheticBar[]) => void
   after?: (call: number, libMs: number, copyMs: number) => void
 } = {}): Promise<{ libMs: number[]; copyMs: number[] }> {
-  const scratch = postgres(admin, { max: 1, onnotice: () => {} })
-  for (const n of names) {
-    await scratch.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
-    await scratch.unsafe(`CREATE DATABASE ${n}`)
-  }
-  const bLib = await createQuantDb({ url: urlOf(admin, names[0]), logger: {} })
-  const bHandQdb = await createQuantDb({ url: urlOf(admin, names[1]), logger: {} })
-  const bHand = postgres(urlOf(admin, names[1]), { max: 1, onnotice: () => {} })
+  const { lib: bLib, hand: bHand, close } = await freshPair(admin, names, market)
   const libMs: number[] = []
   const copyMs: number[] = []
   try {
-    await bLib.migrate()
-    await bHandQdb.migrate()
-    const universe = syntheticTickers({ seed: market.seed, tickers: market.tickers, regions: ['KR'] })
-    await bLib.tickers.upsert(universe)
-    await bHandQdb.tickers.upsert(universe)
     let k = 0
     const bars = { seed: market.seed, tickers: market.tickers, days: market.days, regions: ['KR'], start: market.start, batchSize: 125_000 }
     for (const batch of syntheticBars(bars)) {
@@ -236,9 +238,8 @@ export async function backfillPair(admin: string, names: readonly [string, strin
     }
     return { libMs, copyMs }
   } finally {
-    await bHand.end()
-    await bHandQdb.close()
-    await bLib.close()
+    await close()
+    const scratch = postgres(admin, { max: 1, onnotice: () => {} })
     for (const n of names) await scratch.unsafe(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`)
     await scratch.end()
   }
