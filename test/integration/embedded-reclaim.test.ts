@@ -67,3 +67,38 @@ describe('a full recomputeIndicators over compressed history [embedded]', () => 
     expect(wal!.bytes).toBeLessThan(written!.bytes / 4)
   })
 })
+
+// Without a dataDir the log's segments are buffers of the process, and the memory they took stays
+// with it once freed (glibc keeps it): PGlite runs no checkpointer and its max_wal_size is 1 GB.
+describe('the write-ahead log of an in-memory database [embedded]', () => {
+  let db: TestDb
+  const WAL = `SELECT count(*)::int AS files FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'`
+  const LSN = 'SELECT pg_current_wal_insert_lsn()::text AS lsn'
+  const since = async (lsn: string) =>
+    (await db.query<{ bytes: number }>(`SELECT (pg_current_wal_insert_lsn() - $1::pg_lsn)::float8 AS bytes`, [lsn]))[0]!.bytes
+  beforeAll(async () => {
+    db = await openTarget(embedded)
+    await db.exec('CREATE TABLE wal_filler (id int8 PRIMARY KEY, note text)')
+  })
+  afterAll(() => db.close())
+
+  it('holds a few segments after a statement that wrote 60 MB of it, without maintenance()', async () => {
+    const [start] = await db.query<{ lsn: string }>(LSN)
+    await db.exec(`INSERT INTO wal_filler SELECT g, repeat('x', 100) FROM generate_series(1, 300000) g`)
+    expect(await since(start!.lsn)).toBeGreaterThan(40 * 2 ** 20) // 1 MB segments: 40+ written
+    // Before: every segment written since the last CHECKPOINT (60 here, 400+ loading 500,000 bars).
+    expect((await db.query<{ files: number }>(WAL))[0]!.files).toBeLessThanOrEqual(20)
+  })
+
+  it('also inside a transaction, whose rows stay as they were written', async () => {
+    const [start] = await db.query<{ lsn: string }>(LSN)
+    const files = await db.transaction(async (tx) => {
+      await tx.query(`UPDATE wal_filler SET note = repeat('y', 120)`)
+      return tx.query<{ files: number }>(WAL)
+    })
+    expect(await since(start!.lsn)).toBeGreaterThan(40 * 2 ** 20)
+    expect(files[0]!.files).toBeLessThanOrEqual(20)
+    expect(await db.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE note = repeat('y', 120))::int AS y FROM wal_filler`))
+      .toEqual([{ n: 300000, y: 300000 }])
+  })
+})

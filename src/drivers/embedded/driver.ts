@@ -8,6 +8,7 @@ import { transactionModes, type Driver, type QueryRunner, type QuantDatabase, ty
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
 import { drizzleBase, type DrizzleBase } from '../rel-schema.js'
 import { arrayQueryOptions, drizzleEmbedded, rawQueryOptions, type PgliteLike } from './session.js'
+import { WalGuard, type WalFs } from './wal-guard.js'
 
 export interface EmbeddedDriverOptions {
   /** Directory for the database files; in memory when omitted. */
@@ -22,6 +23,8 @@ interface PgliteClient extends PgliteLike {
   exec(text: string): Promise<unknown>
   close(): Promise<void>
   dumpDataDir(compression?: 'gzip' | 'auto' | 'none'): Promise<Blob>
+  /** Emscripten's module (public getter); its FS holds the files of an in-memory database. */
+  readonly Module?: { FS?: Partial<WalFs> }
 }
 interface PgliteTx extends PgliteLike {
   exec(text: string): Promise<unknown>
@@ -196,7 +199,14 @@ export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driv
     lock?.release()
     throw new QuantDbError('connection', `Could not open the embedded database${options.dataDir ? ` in ${options.dataDir}` : ''}: ${(error as Error).message}`, { cause: error })
   }
-  const driver = new EmbeddedDriver(pg, lock)
+  let driver: EmbeddedDriver
+  try {
+    driver = new EmbeddedDriver(disk === undefined && inMemory(options.dataDir) ? await guardWal(pg) : pg, lock)
+  } catch (error) {
+    await pg.close().catch(() => {})
+    lock?.release()
+    throw error
+  }
   try {
     await loadTimescale(driver, options.dataDir)
     // wal_recycle off: PGlite's max_wal_size is fixed at 1 GB and no setting file is read, so a checkpoint
@@ -225,6 +235,18 @@ export async function openEmbeddedInstance(pglite: unknown): Promise<Driver> {
   const driver = new EmbeddedDriver(pg as PgliteClient, undefined, false)
   await loadTimescale(driver, undefined)
   return driver
+}
+
+/** No dataDir, or `memory://`: the files live in the process's memory. */
+const inMemory = (dataDir: string | undefined) => !dataDir || dataDir.startsWith('memory://')
+
+/** The client with its write-ahead log bounded (see wal-guard.ts); as it is if PGlite exposes no file system. */
+async function guardWal(pg: PgliteClient): Promise<PgliteClient> {
+  const fs = pg.Module?.FS
+  if (typeof fs?.readdir !== 'function') return pg
+  const [row] = (await pg.query<{ data_directory: string }>('SHOW data_directory')).rows
+  if (row === undefined) return pg
+  return new WalGuard(fs as WalFs, `${row.data_directory}/pg_wal`).wrap(pg)
 }
 
 /** The directory PGlite keeps its files in, for a `dataDir` (a path or `file://path`); undefined in memory. */
