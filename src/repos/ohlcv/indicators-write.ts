@@ -1,6 +1,6 @@
 import type { QueryRunner } from '../../drivers/types.js'
 import type { IndicatorSet } from '../../indicators/index.js'
-import { dayToIso } from '../../internal/sql-arrays.js'
+import { arrayLiteral, dayToIso } from '../../internal/sql-arrays.js'
 import { INDICATOR_FIELDS } from '../../validation/ohlcv.js'
 import type { RepoContext } from '../context.js'
 import { BAR, INDICATOR_COLUMNS, KEY_COLUMNS } from './columns.js'
@@ -10,8 +10,8 @@ import { prepareWrite } from './write-session.js'
 // The writes of recomputeIndicators: the changed bars as CSV lines, then one UPDATE per batch from a
 // COPY-filled staging table.
 
-/** A CSV line of the staging table and the day (epoch days) of its bar. */
-export interface StageLine { day: number; line: string }
+/** A CSV line of the staging table, the day (epoch days) and the ticker of its bar. */
+export interface StageLine { day: number; ticker: string; line: string }
 
 /** The days (epoch days) of the rows a recompute changed. */
 export interface DayRange { first: number; last: number }
@@ -48,7 +48,7 @@ export function csvLines(key: { ticker: string; region: string; timeframe: strin
       staleBefore = true
       continue
     }
-    out.push({ day, line: `${prefix},${dayToIso(day)},${csvText(key.timeframe)},${texts.join(',')}` })
+    out.push({ day, ticker: key.ticker, line: `${prefix},${dayToIso(day)},${csvText(key.timeframe)},${texts.join(',')}` })
   }
   return staleBefore
 }
@@ -76,12 +76,16 @@ export async function writeIndicators(tx: QueryRunner, ctx: RepoContext, stage: 
     // Literal bounds (days we computed, not input): known when the statement is planned.
     const first = dayToIso(part[0]!.day)
     const last = dayToIso(part[part.length - 1]!.day)
+    // The batch's tickers, a literal too: on compressed chunks TimescaleDB decompresses, before the
+    // join, the batches its constant conditions select (ticker is the segmentby column). With the
+    // dates alone that was every ticker's batch of those days, the whole table once per group.
+    const tickers = arrayLiteral([...new Set(part.map((l) => l.ticker))]).replaceAll("'", "''")
     // Rows already holding these values are not rewritten (cheap re-runs, compressed chunks left alone).
     const [row] = await tx.query<{ n: number }>(`WITH changed AS (
         UPDATE ohlcv_data o SET ${INDICATOR_COLUMNS.map((c) => `"${c}" = s."${c}"`).join(', ')}, last_updated = now()
         FROM ${stage} s
         WHERE o.ticker = s.ticker AND o.region = s.region AND o.date = s.date AND o.timeframe = s.timeframe
-          AND o.date BETWEEN DATE '${first}' AND DATE '${last}'
+          AND o.date BETWEEN DATE '${first}' AND DATE '${last}' AND o.ticker = ANY('${tickers}'::varchar[])
           AND (${stored}) IS DISTINCT FROM (${fresh})
         RETURNING 1)
       SELECT count(*)::int AS n FROM changed`)
