@@ -136,7 +136,7 @@ forEachTarget('ohlcv.dailySummary refreshes only a stale window', (target, db) =
 
   it('a staleness function failing for a missing table, column or function (a catalog that differs): the read refreshes the window and reads it; any other error is thrown', async () => {
     const july = { region: 'KR', from: '2019-07-01', to: '2019-07-31' }
-    const [{ def }] = await db().query<{ def: string }>(`SELECT pg_get_functiondef('ohlcv_daily_summary_stale(date, date)'::regprocedure) AS def`)
+    const { def } = (await db().query<{ def: string }>(`SELECT pg_get_functiondef('ohlcv_daily_summary_stale(date, date)'::regprocedure) AS def`))[0]!
     const replace = (body: string) => db().query(`CREATE OR REPLACE FUNCTION ohlcv_daily_summary_stale(day_from date, day_to date)
       RETURNS boolean LANGUAGE plpgsql STABLE AS $f$ BEGIN ${body}; END $f$`)
     const broken = [
