@@ -8,7 +8,7 @@
 import postgres from 'postgres'
 import { createQuantDb } from '../src/index.js'
 import { syntheticBars, syntheticTickers } from '../src/synthetic/index.js'
-import { checkBars } from '../src/validation/ohlcv.js'
+import { checkBars } from '../src/validation/ohlcv-check.js'
 import { barsToCsv } from '../src/repos/ohlcv/csv.js'
 import { arg, median, weekdaysEndingYesterday } from './_shared.js'
 import { backfillPair, rawCopy, urlOf } from './_spec-build.js'
