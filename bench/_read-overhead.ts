@@ -4,12 +4,17 @@
 // connection options. Usage: npx tsx bench/_read-overhead.ts URL_OF_A_SPEC_SCALE_DB [calls]
 import postgres from 'postgres'
 import { createQuantDb } from '../src/index.js'
+import { selectList } from '../src/internal/fast-select.js'
+import { ohlcvDailySummary } from '../src/schema/index.js'
 
 const url = process.argv[2] ?? 'postgres://postgres@127.0.0.1:5491/quantdb_bench_spec'
 const CALLS = Number(process.argv[3] ?? 400)
 const lib = await createQuantDb({ url, logger: {} })
 const hand = postgres(url, { max: 1, onnotice: () => {} })
 const q = (text: string, params: unknown[] = []) => hand.unsafe(text, params as never[], { prepare: true })
+const SUMMARY = selectList(ohlcvDailySummary, 'v')
+const WINDOW = 'FROM ohlcv_daily_summary v WHERE v.region = $1 AND v.day >= $2::date AND v.day <= $3::date ORDER BY v.day'
+const CHECKED = `SELECT ${SUMMARY}, (SELECT ohlcv_daily_summary_stale($2::date, $3::date)) AS stale ${WINDOW}`
 try {
   const [{ ticker, d0, d1 }] = await q(`SELECT ticker, min(calculation_date)::text AS d0, max(calculation_date)::text AS d1
     FROM factor_scores GROUP BY ticker ORDER BY ticker LIMIT 1`) as unknown as [{ ticker: string; d0: string; d1: string }]
@@ -24,6 +29,14 @@ try {
     dailySummary: {
       lib: () => lib.ohlcv.dailySummary({ region: 'KR', from: m0, to: m1 }),
       hand: () => q(`SELECT * FROM ohlcv_daily_summary WHERE region = $1 AND day >= $2 AND day <= $3 ORDER BY day`, ['KR', m0, m1]),
+    },
+    // Where dailySummary's time goes: its statement without and with the staleness check (as arrays,
+    // as the library reads them), then the whole call.
+    'dailySummary parts': {
+      hand: () => q(`SELECT * FROM ohlcv_daily_summary WHERE region = $1 AND day >= $2 AND day <= $3 ORDER BY day`, ['KR', m0, m1]),
+      asStored: () => hand.unsafe(`SELECT ${SUMMARY} ${WINDOW}`, ['KR', m0, m1], { prepare: true }).values(),
+      checked: () => hand.unsafe(CHECKED, ['KR', m0, m1], { prepare: true }).values(),
+      lib: () => lib.ohlcv.dailySummary({ region: 'KR', from: m0, to: m1 }),
     },
     positions: {
       lib: () => lib.portfolio.positions(),

@@ -8,7 +8,9 @@ import type { RepoContext } from '../src/repos/context.js'
 /** `--name value` from the command line (the first occurrence wins), or `fallback`. */
 export function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback
+  const value = i >= 0 ? process.argv[i + 1] : undefined
+  // `--merge --reuse`: a flag given without its value takes the default.
+  return value === undefined || value.startsWith('--') ? fallback : value
 }
 
 /** The modes asked for with `--modes embedded,server` (both by default). */

@@ -7,6 +7,7 @@
  *   npx tsx bench/spec-scale.ts --url postgres://postgres@127.0.0.1:5471/postgres [--reuse] [--reps 31]
  *   npm run bench -- --scale spec --reuse          # the same through bench/run.ts (only this bench)
  *   npx tsx bench/spec-scale.ts --reuse --ingest-only   # the daily ingest and the backfill alone
+ *   npx tsx bench/spec-scale.ts --reuse --merge '10 years' --true-ratio   # every row on the one-chunk layout
  *
  * `--url` (or QUANTDB_BENCH_URL) must be a TimescaleDB server; a dedicated one (e.g.
  * `../shared/timescaledb/serve.sh start 5471`), since other work on the server moves the figures.
@@ -36,6 +37,10 @@ const PANEL_ONLY = process.argv.includes('--panel-only')
 // --recompute-only: the recomputeIndicators cases alone (bench/_recompute-cases.ts).
 const RECOMPUTE_ONLY = process.argv.includes('--recompute-only')
 const RECOMPUTE_REPS = Number(arg('recompute-reps', '3'))
+// --merge INTERVAL: first merge both databases' compressed chunks into chunks of INTERVAL
+// (`ops.mergeCompressedChunks`; '10 years' = one chunk, the layout that meets the compression targets),
+// so that every row of the run is measured on that layout. Kept in the build (a later --reuse reads it).
+const MERGE = process.argv.includes('--merge') ? arg('merge', '10 years') : undefined
 // --reuse: the calendar of the build that is there (made on an earlier day, its days end before yesterday).
 const builtFrom = REUSE ? await builtStart(ADMIN, TICKERS, DAYS) : undefined
 const calendar = builtFrom !== undefined ? weekdaysFrom(builtFrom, DAYS) : weekdaysEndingYesterday(DAYS)
@@ -67,6 +72,19 @@ try {
   if (!lib.capabilities.timescale) throw new Error(`${ADMIN} has no TimescaleDB: the spec-scale bench needs a TimescaleDB server`)
   // A reused build may predate a migration of this code (e.g. 0003's dailySummary staleness function).
   if (REUSE) await lib.migrate()
+  if (MERGE !== undefined) {
+    for (const name of [MAIN_DB, HAND_DB]) {
+      const db = name === MAIN_DB ? lib : await createQuantDb({ url: urlOf(ADMIN, name), logger: {} })
+      try {
+        const t0 = performance.now()
+        const m = await db.ops.mergeCompressedChunks('ohlcv_data', { interval: MERGE })
+        console.log(`${name}: compressed chunks merged into '${MERGE}' chunks: ${m.chunksBefore} -> ${m.chunksAfter} (${fmt(performance.now() - t0)} ms)`)
+      } finally {
+        if (db !== lib) await db.close()
+      }
+    }
+    notes.push(`layout: compressed chunks merged into '${MERGE}' chunks (ops.mergeCompressedChunks) before every measurement`)
+  }
   const tickers = syntheticTickers({ seed: SEED, tickers: TICKERS, regions: ['KR'] }).map((t) => t.ticker)
   const one = tickers[Math.floor(tickers.length / 2)]!
   const first = calendar[0]!

@@ -133,4 +133,30 @@ forEachTarget('ohlcv.dailySummary refreshes only a stale window', (target, db) =
     expect(inTx[3]).toEqual(target.timescale ? undefined : day4)
     expect(days(await db().ohlcv.dailySummary(window))[3]).toEqual(day4)
   })
+
+  it('a staleness function failing for a missing table, column or function (a catalog that differs): the read refreshes the window and reads it; any other error is thrown', async () => {
+    const july = { region: 'KR', from: '2019-07-01', to: '2019-07-31' }
+    const { def } = (await db().query<{ def: string }>(`SELECT pg_get_functiondef('ohlcv_daily_summary_stale(date, date)'::regprocedure) AS def`))[0]!
+    const replace = (body: string) => db().query(`CREATE OR REPLACE FUNCTION ohlcv_daily_summary_stale(day_from date, day_to date)
+      RETURNS boolean LANGUAGE plpgsql STABLE AS $f$ BEGIN ${body}; END $f$`)
+    const broken = [
+      'RETURN EXISTS (SELECT 1 FROM ohlcv_daily_summary_no_such_table)', // 42P01
+      'RETURN (SELECT no_such_column FROM ohlcv_data LIMIT 1)', // 42703
+      'RETURN no_such_function(day_from)', // 42883
+    ]
+    try {
+      for (const [i, body] of broken.entries()) {
+        await replace(body)
+        // One more ticker on 2019-07-01 each time, close 10 and volume 1 each.
+        await db().query(...rawBar(`TX${i}`, '2019-07-01', 10, 1))
+        expect(days(await db().ohlcv.dailySummary(july))).toEqual([{ day: '2019-07-01', nTickers: i + 1, avgClose: 10, totalVolume: i + 1 }])
+      }
+      await replace('RETURN 1 / (day_to - day_to) > 0')
+      await expect(db().ohlcv.dailySummary(july)).rejects.toMatchObject({ code: '22012' })
+    } finally {
+      await db().query(def)
+    }
+    // Restored: up to date, read as is.
+    expect(days(await db().ohlcv.dailySummary(july))).toHaveLength(1)
+  })
 })

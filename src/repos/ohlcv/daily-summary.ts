@@ -24,24 +24,39 @@ const READ = `SELECT ${COLUMNS}, (SELECT ohlcv_daily_summary_stale($2::date, $3:
 const READ_AS_STORED = `SELECT ${COLUMNS} ${WINDOW}`
 const STALE_ONLY = 'SELECT ohlcv_daily_summary_stale($1::date, $2::date)'
 
+// What a TimescaleDB whose catalog differs makes the staleness function fail with (undefined_table,
+// undefined_column, undefined_function): the window is then refreshed and read as stored, as the
+// function itself did before migration 0004 (an EXCEPTION clause, a subtransaction on every call).
+const CATALOG_DIFFERS = new Set(['42P01', '42703', '42883'])
+
 /**
  * Reads `region`'s days `from`..`to` and whether the aggregate is stale there, in one prepared
  * statement; when it is (and `refresh` allows), refreshes and reads again. `refresh: true` refreshes
- * first whatever the logs say; `false` reads as stored.
+ * first whatever the logs say; `false` reads as stored. With TimescaleDB inside a transaction, where no
+ * refresh can run, the default reads as stored without asking.
  * @internal
  */
 export async function readDailySummary(
   ctx: RepoContext, region: string, from: string, to: string, refresh: boolean | undefined,
 ): Promise<DailySummary[]> {
   if (refresh === true) await refreshDailySummaryWindow(ctx, { from, to })
-  // `refresh` given: whether it is stale does not matter.
-  const read = () => ctx.runner.queryArrays(refresh === undefined ? READ : READ_AS_STORED, [region, from, to], { prepare: true })
-  let rows = await read()
-  if (refresh === undefined) {
-    const stale = rows.length > 0 ? rows[0]![STALE] === true
-      : (await ctx.runner.queryArrays(STALE_ONLY, [from, to], { prepare: true }))[0]?.[0] === true
-    if (stale && await refreshDailySummaryWindow(ctx, { from, to })) rows = await read()
+  const params = [region, from, to]
+  if (refresh !== undefined || (ctx.capabilities.timescale && ctx.runner.inTransaction)) {
+    return (await ctx.runner.queryArrays(READ_AS_STORED, params, { prepare: true })).map(decode)
   }
+  let rows: unknown[][]
+  let stale: boolean
+  try {
+    rows = await ctx.runner.queryArrays(READ, params, { prepare: true })
+    stale = rows.length > 0 ? rows[0]![STALE] === true
+      : (await ctx.runner.queryArrays(STALE_ONLY, [from, to], { prepare: true }))[0]?.[0] === true
+  } catch (error) {
+    // In a transaction the failed statement aborted it: nothing more can run there.
+    if (ctx.runner.inTransaction || !CATALOG_DIFFERS.has((error as { code?: unknown }).code as string)) throw error
+    rows = []
+    stale = true
+  }
+  if (stale && await refreshDailySummaryWindow(ctx, { from, to })) rows = await ctx.runner.queryArrays(READ_AS_STORED, params, { prepare: true })
   return rows.map(decode)
 }
 
