@@ -8,7 +8,7 @@
 import postgres from 'postgres'
 import { createQuantDb } from '../src/index.js'
 import { syntheticBars, syntheticTickers } from '../src/synthetic/index.js'
-import { checkBars } from '../src/validation/ohlcv.js'
+import { checkBars } from '../src/validation/ohlcv-check.js'
 import { barsToCsv } from '../src/repos/ohlcv/csv.js'
 import { arg, median, weekdaysEndingYesterday } from './_shared.js'
 import { backfillPair, rawCopy, urlOf } from './_spec-build.js'
@@ -35,8 +35,17 @@ const lib = await createQuantDb({ url: urlOf(ADMIN, names[0]!), logger: {} })
 const handQdb = await createQuantDb({ url: urlOf(ADMIN, names[1]!), logger: {} })
 const hand = postgres(urlOf(ADMIN, names[1]!), { max: 1, onnotice: () => {} })
 
-// Every statement of the library, timed: the driver's runner methods wrapped on its prototype.
+// Every statement of the library, timed (wall and this process's CPU): the driver's runner methods
+// wrapped on its prototype; the JS work between them (validation before the first, CSV inside the
+// COPY, arrays between them) shows as the gaps of the timeline.
 const log: string[] = []
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
+let mark = { at: 0, cpu: 0 }
+const since = (what: string) => {
+  const now = { at: performance.now(), cpu: cpuMs() }
+  log.push(`${what.padEnd(48)} ${(now.at - mark.at).toFixed(2).padStart(7)} ms wall ${(now.cpu - mark.cpu).toFixed(2).padStart(6)} ms CPU`)
+  mark = now
+}
 const runner = (lib as unknown as { ctx?: { runner: object } }).ctx?.runner
   ?? (lib.ohlcv as unknown as { ctx: { runner: object } }).ctx.runner
 let proto = Object.getPrototypeOf(runner) as Record<string, unknown>
@@ -44,12 +53,12 @@ while (proto && !Object.prototype.hasOwnProperty.call(proto, 'statement')) proto
 for (const m of ['statement', 'exec', 'copyCsv', 'transaction']) {
   const original = proto[m] as (...a: unknown[]) => Promise<unknown>
   proto[m] = async function (this: unknown, ...a: unknown[]) {
-    const t0 = performance.now()
+    const what = `${m} ${m === 'transaction' ? '' : String(a[0]).replace(/\s+/g, ' ').slice(0, 36)}`
+    since(`  (before ${what.slice(0, 38)})`)
     try {
       return await original.apply(this, a)
     } finally {
-      const what = String(a[0]).replace(/\s+/g, ' ').slice(0, 50)
-      log.push(`${m.padEnd(11)} ${(performance.now() - t0).toFixed(1).padStart(7)} ms  ${m === 'transaction' ? '' : what}`)
+      since(what)
     }
   }
 }
@@ -85,7 +94,9 @@ try {
     await hand.unsafe(`DELETE FROM ohlcv_data WHERE date = $1`, [last])
     log.length = 0
     let t0 = performance.now()
+    mark = { at: t0, cpu: cpuMs() }
     const r = await lib.ohlcv.upsert(lastDay)
+    since('  (after the last statement)')
     const l = performance.now() - t0
     const trace = [...log]
     t0 = performance.now()
@@ -110,6 +121,7 @@ try {
           barsToCsv(batch, { adjusted: true, indicators: false })
           c = performance.now() - tc
           log.length = 0
+          mark = { at: performance.now(), cpu: cpuMs() }
         },
         after(k, l, h) {
           console.log(`backfill ${k}: library ${l.toFixed(0)} ms, raw COPY ${h.toFixed(0)} ms, ratio ${(l / h).toFixed(2)} (validation alone ${v.toFixed(0)} ms, CSV alone ${c.toFixed(0)} ms)`)

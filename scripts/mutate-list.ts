@@ -46,11 +46,15 @@ export const MUTANTS: Mutant[] = [
     search: 'const NAME_PROBLEM = /[\\p{Cc}\\uD800-\\uDFFF]/u', replace: 'const NAME_PROBLEM = /[\\u0000\\uD800-\\uDFFF]/u', tests: TEXT },
   { id: 'text-allow-lone-surrogates', why: 'two tickers collide on U+FFFD', file: 'src/validation/text.ts',
     search: 'const TEXT_PROBLEM = /[\\u0000\\uD800-\\uDFFF]/u', replace: 'const TEXT_PROBLEM = /[\\u0000]/u', tests: TEXT },
-  { id: 'ohlcv-fast-path-text', why: 'the fast path lets bad tickers through', file: 'src/validation/ohlcv.ts',
+  { id: 'ohlcv-fast-path-text', why: 'the fast path lets bad tickers through', file: 'src/validation/ohlcv-check.ts',
     search: ' || s.trim() !== s || !isStorableName(s)) return false', replace: ' || s.trim() !== s) return false', tests: TEXT },
   // (Dropping `high >= low` alone would be an equivalent mutant: the other four comparisons imply it.)
-  { id: 'ohlcv-fast-path-close-below-low', why: 'a close below the low accepted by the fast path', file: 'src/validation/ohlcv.ts',
+  { id: 'ohlcv-fast-path-close-below-low', why: 'a close below the low accepted by the fast path', file: 'src/validation/ohlcv-check.ts',
     search: '&& low <= open && low <= close))', replace: '&& low <= open))', tests: ['test/unit/ohlcv-validation.test.ts'] },
+  { id: 'ohlcv-fast-path-plain-ticker-controls', why: 'a ticker with a tab or line break inside stored', file: 'src/validation/ohlcv-check.ts',
+    search: 'const PLAIN_TICKER = /^[!-~](?:[ -~]{0,18}[!-~])?$/', replace: 'const PLAIN_TICKER = /^[!-~](?:[\\s -~]{0,18}[!-~])?$/', tests: TEXT },
+  { id: 'ohlcv-fast-path-keys-remember-unknown', why: 'a misspelt field silently dropped from the second bar on', file: 'src/validation/ohlcv-check.ts',
+    search: 'if (key !== this.keys[i]) {', replace: 'if (key !== this.keys[i] && (this.keys[i] = key)) {', tests: ['test/unit/ohlcv-validation.test.ts'] },
   { id: 'json-lone-surrogate', why: 'jsonb refuses the call at the server, no row named', file: 'src/validation/json.ts',
     search: "if (typeof value === 'string') return isStorableText(value) ? undefined", replace: "if (typeof value === 'string') return true ? undefined", tests: TEXT.concat('test/unit/text-validation.test.ts') },
   // (The month and day comparisons back each other up: an overflowing day moves both, so only

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../src/errors.js'
-import { checkBars, ohlcvBarSchema, type OhlcvBarInput } from '../../src/validation/ohlcv.js'
+import { ohlcvBarSchema, type OhlcvBarInput } from '../../src/validation/ohlcv.js'
+import { checkBars } from '../../src/validation/ohlcv-check.js'
 
 const REGIONS = new Set(['KR', 'US'])
 const good = (over: Partial<Record<keyof OhlcvBarInput, unknown>> = {}): OhlcvBarInput =>
@@ -91,6 +92,27 @@ describe('ohlcv bar validation', () => {
     expect(error.issues).toHaveLength(100)
     expect(error.message).toMatch(/row 0, field 'volume'.*and 99 more/)
     expect(error.message).not.toContain('123456789')
+  })
+
+  it('refuses an unknown key wherever it stands, among bars that all share their keys', () => {
+    // The fast path compares each bar's keys with the previous bar's: an unknown key in the place of
+    // a known one, or after them, is still refused by name, and the bars after it are checked as usual.
+    const { open, ...noOpen } = good({ date: '2024-03-06' })
+    const withExtra = (date: string) => ({ ...good({ date }), extra: 1 }) as unknown as OhlcvBarInput
+    const misspelt = (date: string) => ({ ...noOpen, date, opne: open }) as unknown as OhlcvBarInput
+    const { valid, rejected } = checkBars([good(), good({ date: '2024-03-05' }), misspelt('2024-03-06'), misspelt('2024-03-07'),
+      withExtra('2024-03-08'), withExtra('2024-03-11'), good({ date: '2024-03-12' })], REGIONS, 'skip')
+    expect(valid.map((v) => v.row)).toEqual([0, 1, 6])
+    const misspeltIssues = ['open: Invalid input: expected number, received undefined', '(row): Unrecognized key: "opne"']
+    expect(rejected.map((r) => [r.row, r.issues.map((i) => `${i.field}: ${i.message}`)])).toEqual([
+      [2, misspeltIssues], [3, misspeltIssues], [4, ['(row): Unrecognized key: "extra"']], [5, ['(row): Unrecognized key: "extra"']],
+    ])
+    // Tickers: printable ASCII with blanks inside only (no-break spaces are blanks too), up to 20
+    // characters, or any other storable name.
+    const tickers = ['BRK B', '~!x', 'T'.repeat(20), '삼성전자', 'S😀', ' A', 'A ', 'T'.repeat(21), 'A\u00a0', '\u00a0A']
+    const checked = checkBars(tickers.map((ticker) => good({ ticker })), REGIONS, 'skip')
+    expect(checked.valid.map((v) => v.value.ticker)).toEqual(tickers.slice(0, 5))
+    expect(checked.rejected.map((r) => r.issues[0]!.field)).toEqual(['ticker', 'ticker', 'ticker', 'ticker', 'ticker'])
   })
 
   it('the fast path never accepts a bar the zod schema rejects', () => {

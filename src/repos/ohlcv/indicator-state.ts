@@ -148,11 +148,30 @@ export async function replaceCheckpoints(tx: QueryRunner, kept: readonly NewChec
   if (lines.length > 0) await tx.copyCsv('ohlcv_indicator_state', STATE_COLUMNS, lines.join('\n') + '\n')
 }
 
+/** The tickers and regions a write covers (for {@link dropStaleCheckpoints}, built only when needed). */
+export interface WrittenScope { tickers: Iterable<string>; regions: Iterable<string> }
+
 /**
- * Deletes the checkpoints that bars written from `from` on ('YYYY-MM-DD') make stale: those of these
- * tickers at or after that day (every timeframe). Run by the writes of `ohlcv_data` in their transaction.
+ * Deletes the checkpoints that bars written from `from` on ('YYYY-MM-DD') make stale: those of the
+ * written tickers (`scope()`) at or after that day (every timeframe). Run by the writes of
+ * `ohlcv_data`: in their transaction, or right after the COPY that committed them (see ingest.ts).
+ *
+ * Usually (a new day after the last recompute) no state at all lies at or after `from`. A probe for
+ * any such state, whatever its ticker (a superset of the DELETE's rows, read at the same point, so
+ * "none" means the DELETE would find nothing to delete in its snapshot and do nothing), then saves the
+ * DELETE and its array of every ticker. When it finds one, the DELETE runs after it: later still, so
+ * it sees at least what the DELETE in the probe's place would have.
+ *
+ * The DELETE joins the tickers as an `unnest` (planned in ~0.1 ms) rather than `ticker = ANY(array)`,
+ * whose custom plan estimated the array element by element (5-14 ms for 2,000 tickers); it is sent
+ * unnamed, so every call gets a custom plan: a named one turned generic after five calls, with one
+ * index probe per ticker (~2.3 ms for 2,000).
  */
-export async function dropStaleCheckpoints(tx: QueryRunner, tickers: Iterable<string>, regions: Iterable<string>, from: string): Promise<void> {
-  await tx.query(`DELETE FROM ohlcv_indicator_state WHERE ticker = ANY($1::varchar[]) AND region = ANY($2::varchar[]) AND date >= $3::date`,
-    [arrayLiteral([...tickers]), arrayLiteral([...regions]), from], { prepare: true })
+export async function dropStaleCheckpoints(tx: QueryRunner, from: string, scope: () => WrittenScope): Promise<void> {
+  const [row] = await tx.queryArrays(`SELECT EXISTS (SELECT 1 FROM ohlcv_indicator_state WHERE date >= $1::date)`, [from], { prepare: true })
+  if (row?.[0] === false) return
+  const { tickers, regions } = scope()
+  await tx.query(`DELETE FROM ohlcv_indicator_state s USING unnest($1::varchar[]) AS k(ticker)
+    WHERE s.ticker = k.ticker AND s.region = ANY($2::varchar[]) AND s.date >= $3::date`,
+  [arrayLiteral([...tickers]), arrayLiteral([...regions]), from])
 }

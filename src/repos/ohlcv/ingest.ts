@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import type { QueryRunner } from '../../drivers/types.js'
 import { chunks, rowsPerStatement } from '../../internal/batch.js'
-import { checkBars, type OhlcvBarInput } from '../../validation/ohlcv.js'
+import type { OhlcvBarInput } from '../../validation/ohlcv.js'
+import { checkBars } from '../../validation/ohlcv-check.js'
 import { checkOne, type RejectedRow } from '../../validation/validate.js'
 import type { RepoContext } from '../context.js'
 import { barsToCsv, columnsOf, shapeOf, type BarShape } from './csv.js'
@@ -9,7 +10,7 @@ import { BAR, TOUCHED_COLUMN } from './columns.js'
 import { mergeSql, stagedSource, unnestSource } from '../../internal/merge-sql.js'
 import { arrayLiteral } from '../../internal/sql-arrays.js'
 import { acquireStage, prepareWrite, refreshSummaryAfterWrite } from './write-session.js'
-import { copyCall, copyStraight, nothingStoredIn, spanOf } from './direct-copy.js'
+import { copyCall, copyStraight, nothingStoredIn, spanOf, type BarSpan } from './direct-copy.js'
 import { dropStaleCheckpoints } from './indicator-state.js'
 
 /** Options of `qdb.ohlcv.upsert`. */
@@ -142,9 +143,12 @@ export async function upsertBars(
   const size = kind === 'embedded' ? Math.min(asked, DEFAULT_BATCH.embedded) : asked
 
   const values = valid.map((v) => v.value)
+  // The first and last daily bar (the summary's refresh), and the first of any timeframe (stale states).
   let first: string | undefined
   let last: string | undefined
+  let from = values[0]!.date
   for (const value of values) {
+    if (value.date < from) from = value.date
     if (value.timeframe === undefined || value.timeframe === 'daily') {
       if (first === undefined || value.date < first) first = value.date
       if (last === undefined || value.date > last) last = value.date
@@ -161,13 +165,15 @@ export async function upsertBars(
   // Set while COPYing straight into the table: a 23505 then means a concurrent writer stored a key first.
   let copyingStraight = false
 
-  const span = spanOf(values)
+  // The tickers and regions written, built when a statement needs them (not on a day's one COPY).
+  let spanned: BarSpan | undefined
+  const span = (): BarSpan => (spanned ??= spanOf(values))
   const write = (tryStraight: boolean) => ctx.runner.transaction(async (tx) => {
     // Indicator states at or after the first day written no longer describe the stored bars.
-    await dropStaleCheckpoints(tx, span.tickers, span.regions, span.from)
+    await dropStaleCheckpoints(tx, from, span)
     // All new (a day's bars, a backfill): COPY straight into the table, the merge's result without
     // staging or merging. The probe also lifts the decompression limit for the transaction.
-    if (tryStraight && await nothingStoredIn(tx, span, ctx.capabilities.timescale)) {
+    if (tryStraight && await nothingStoredIn(tx, span(), ctx.capabilities.timescale)) {
       if (nested) {
         // Inside the caller's transaction, in a savepoint: a refusal leaves it usable, and we merge.
         if (await copyStraight(tx, batches(), progress)) return void (result.inserted = valid.length)
@@ -207,7 +213,7 @@ export async function upsertBars(
     result.inserted = valid.length
     // After the COPY committed (see dropStaleCheckpoints): a recompute that kept a state from a snapshot
     // without these bars either sees this delete or fails to serialize on the row it deleted.
-    await dropStaleCheckpoints(ctx.runner, span.tickers, span.regions, span.from)
+    await dropStaleCheckpoints(ctx.runner, from, span)
   }
   else {
     written = 0
