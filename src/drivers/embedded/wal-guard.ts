@@ -6,7 +6,7 @@
 // 224-314 MB before its checkpoint. Memory the allocator handed out for the log stays with the process once
 // freed (glibc keeps it for reuse), so the log's peak, not its size after a checkpoint, is what the
 // process keeps. An in-memory database is gone when the process ends: the log protects nothing.
-// So after a statement that left more than LIMIT segments, a CHECKPOINT (allowed inside a
+// So after a statement that left more than WAL_SEGMENT_LIMIT segments, a CHECKPOINT (allowed inside a
 // transaction; it changes nothing a query sees) lets the used segments go (wal_recycle is off).
 
 /** Segments (1 MB each on PGlite) the log may hold before a statement is followed by a CHECKPOINT. */
