@@ -18,6 +18,8 @@ import { createQuantDb } from '../src/index.js'
 import { syntheticBars, syntheticTickers } from '../src/synthetic/index.js'
 import { arg, emitResult, fmt, median, printVersus, timeInterleaved, weekdaysEndingYesterday, weekdaysFrom, type VersusRow } from './_shared.js'
 import { panelCopySelect } from '../src/repos/ohlcv/panel-copy.js'
+import { selectList } from '../src/internal/fast-select.js'
+import { ohlcvDailySummary } from '../src/schema/index.js'
 import { recomputeCases } from './_recompute-cases.js'
 import { backfillPair, build, builtFigures, builtStart, HAND_DB, MAIN_DB, rawCopy, trueCompression, urlOf, type BuildSpec } from './_spec-build.js'
 
@@ -49,6 +51,7 @@ const spec: BuildSpec = {
 }
 
 const rows: VersusRow[] = []
+const SUMMARY_COLUMNS = selectList(ohlcvDailySummary, 'v')
 const notes: string[] = []
 
 let figures = REUSE ? await builtFigures(ADMIN, spec) : undefined
@@ -118,6 +121,25 @@ try {
       lib: () => lib.ohlcv.dailySummary({ region: 'KR', from: monthFrom, to: monthTo }),
       hand: () => q(`SELECT * FROM ohlcv_daily_summary WHERE region = $1 AND day >= $2 AND day <= $3 ORDER BY day`, ['KR', monthFrom, monthTo]),
       label: 'ohlcv.dailySummary, a month',
+    },
+    // The default read also says whether the window is stale (ohlcv_daily_summary_stale, migrations
+    // 0003/0004) and refreshes it if so: by hand, the same statement and the same refresh.
+    dailySummarySameSql: {
+      lib: () => lib.ohlcv.dailySummary({ region: 'KR', from: monthFrom, to: monthTo }),
+      hand: async () => {
+        const read = () => q(`SELECT ${SUMMARY_COLUMNS}, (SELECT ohlcv_daily_summary_stale($2::date, $3::date)) AS stale
+          FROM ohlcv_daily_summary v WHERE v.region = $1 AND v.day >= $2::date AND v.day <= $3::date ORDER BY v.day`, ['KR', monthFrom, monthTo])
+        const got = await read()
+        if (got[0]?.['stale'] !== true) return got
+        await hand.unsafe(`CALL refresh_continuous_aggregate('ohlcv_daily_summary', $1::date, $2::date + 1)`, [monthFrom, monthTo])
+        return read()
+      },
+      label: 'ohlcv.dailySummary, a month, vs the same SQL (with its staleness check)',
+    },
+    dailySummaryAsStored: {
+      lib: () => lib.ohlcv.dailySummary({ region: 'KR', from: monthFrom, to: monthTo, refresh: false }),
+      hand: () => q(`SELECT * FROM ohlcv_daily_summary WHERE region = $1 AND day >= $2 AND day <= $3 ORDER BY day`, ['KR', monthFrom, monthTo]),
+      label: 'ohlcv.dailySummary, a month, refresh: false (as stored)',
     },
     history: {
       lib: () => lib.factors.history({ ticker: one, region: 'KR', from: spec.factorDays[0], to: factorDay }),
