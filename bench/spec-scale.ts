@@ -203,7 +203,13 @@ try {
       let libBytes = 0
       const stream = await hand.unsafe(`COPY (${panelCopySelect(panelTickers, { region: 'KR', from: first, to: last, columns: ['adjusted_close', 'volume'] })})
         TO STDOUT (FORMAT binary)`).readable()
-      for await (const chunk of stream) libBytes += (chunk as Uint8Array).length + 5
+      // 'data' events, not `for await`: postgres.js pauses its socket when a push fills the stream's
+      // buffer, and a COPY that ends right then leaves the connection paused for good.
+      await new Promise<void>((resolve, reject) => {
+        stream.on('data', (chunk: Uint8Array) => { libBytes += chunk.length + 5 })
+        stream.on('end', resolve)
+        stream.on('error', reject)
+      })
       const raw = await hand.unsafe(`SELECT ticker, date, adjusted_close, volume FROM ohlcv_data
         WHERE region = 'KR' AND timeframe = 'daily' AND ticker = ANY($1) AND date BETWEEN $2 AND $3 ORDER BY ticker, date`, [panelTickers, first, last] as never[]).raw()
       let handBytes = 0

@@ -130,6 +130,23 @@ export function float8At(b: Uint8Array, at: number): number {
   return new DataView(b.buffer, b.byteOffset + at, 8).getFloat64(0)
 }
 
+/** Element type OIDs of the one-dimensional arrays a panel reads (pg_type). */
+export const OID = { date: 1082, numeric: 1700, int8: 20, float8: 701 } as const
+
+/**
+ * A one-dimensional array in binary (int32 ndim, flags, element type; per dimension int32 size and
+ * lower bound; then per element an int32 length, -1 for NULL, and the element's bytes): its element
+ * count and the offset of its first element's length word. Throws on another element type or more
+ * than one dimension, which would mean a query that is not the one the caller decodes.
+ */
+export function arrayAt(b: Uint8Array, at: number, elementType: number): { count: number; first: number } {
+  const ndim = int32At(b, at)
+  if (ndim === 0) return { count: 0, first: at + 12 }
+  const type = int32At(b, at + 8)
+  if (ndim !== 1 || type !== elementType) throw new Error(`binary array of ${ndim} dimensions of type ${type}, expected 1 of ${elementType}`)
+  return { count: int32At(b, at + 12), first: at + 20 }
+}
+
 /** A DATE in binary (days since 2000-01-01) as days since 1970-01-01. */
 export const dateAt = (b: Uint8Array, at: number): number => int32At(b, at) + PG_EPOCH_DAY
 

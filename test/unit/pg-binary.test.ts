@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BinaryCopyReader, dateAt, int8At, numericAt, textLiteral } from '../../src/internal/pg-binary.js'
+import { arrayAt, BinaryCopyReader, dateAt, int32At, int8At, numericAt, OID, textLiteral } from '../../src/internal/pg-binary.js'
 
 // Bytes of PostgreSQL's binary COPY and send formats, written out by hand (docs: COPY "Binary Format",
 // numeric_send, date_send, int8send).
@@ -40,6 +40,28 @@ describe('binary COPY reading', () => {
     const reader = new BinaryCopyReader(3, () => {})
     reader.push(stream.subarray(0, stream.length - 2))
     expect(() => reader.finish()).toThrow(/ended early/)
+  })
+
+  it('reads a one-dimensional array (array_send): its count, elements and NULLs', () => {
+    // numeric[] {12345.6789, NULL, -0.0001}: ndim 1, flags 1 (has NULLs), element type 1700, size 3, lower bound 1.
+    const array = Uint8Array.from([0xee, ...i32(1), ...i32(1), ...i32(1700), ...i32(3), ...i32(1),
+      ...field(NUM_12345_6789), ...i32(-1), ...field(NUM_MINUS_0_0001)])
+    const { count, first } = arrayAt(array, 1, OID.numeric)
+    expect(count).toBe(3)
+    const values: (number | null)[] = []
+    for (let i = 0, p = first; i < count; i++) {
+      const size = int32At(array, p)
+      p += 4
+      values.push(size < 0 ? null : numericAt(array, p))
+      if (size > 0) p += size
+    }
+    expect(values).toEqual([12345.6789, null, -0.0001])
+    // Another element type or a second dimension is not what the caller decodes.
+    expect(() => arrayAt(array, 1, OID.date)).toThrow(/type 1700, expected 1 of 1082/)
+    const twoDims = Uint8Array.from([...i32(2), ...i32(0), ...i32(1082), ...i32(1), ...i32(1), ...i32(1), ...i32(1), ...field(DATE_2024_03_04)])
+    expect(() => arrayAt(twoDims, 0, OID.date)).toThrow(/2 dimensions/)
+    // An empty array has no dimensions.
+    expect(arrayAt(Uint8Array.from([...i32(0), ...i32(0), ...i32(1082)]), 0, OID.date).count).toBe(0)
   })
 
   it('writes text literals that mean the value whatever the server settings', () => {

@@ -179,7 +179,16 @@ async function copyOut(sql: Sql, select: string, onData: (chunk: Uint8Array) => 
       }
     })
     stream.on('error', reject)
-    stream.on('end', () => (failure === undefined ? resolve() : reject(failure.error)))
+    stream.on('end', () => {
+      // postgres.js pauses the socket when a push finds the stream's buffer full (a row of 16 KB or
+      // more, before the first 'data' flows) and resumes it only from the stream's read(): if the
+      // COPY ended in that same socket read, nothing would resume it and the pooled connection would
+      // wait forever on its next statement. read() is postgres.js's `socket.resume()`: harmless when
+      // the socket is not paused.
+      ;(stream as unknown as { _read?: (size: number) => void })._read?.(0)
+      if (failure === undefined) resolve()
+      else reject(failure.error)
+    })
   })
 }
 
