@@ -44,7 +44,7 @@ function decodeExpression(column: Column, v: string, m: string): string | undefi
   if ((is(column, PgNumericNumber) && map === PgNumericNumber.prototype.mapFromDriverValue)
     || (is(column, PgBigInt53) && map === PgBigInt53.prototype.mapFromDriverValue)) return `typeof ${v} === 'string' ? parseNumeric(${v}) : Number(${v})`
   if (is(column, PgDateString) && map === PgDateString.prototype.mapFromDriverValue) return `typeof ${v} === 'string' ? ${v} : ${m}(${v})`
-  // PgTimestamp's mapper is `new Date(text)`: parseTimestamptz gives the same Date (src/internal/pg-time.ts).
+  // PgTimestamp's mapper is `new Date(text)`: parseTimestamptz gives the same Date (src/internal/pg-text.ts).
   if (is(column, PgTimestamp) && map === PgTimestamp.prototype.mapFromDriverValue && column.withTimezone) {
     return `typeof ${v} === 'string' ? parseTimestamptz(${v}) : ${v}`
   }

@@ -141,4 +141,21 @@ forEachTarget('ohlcv indicators', (target, db) => {
     // Every bar past the warm-up of every column was compared: 4 tickers x ~320 bars x 12 columns, less warm-ups.
     expect(compared).toBeGreaterThan(4 * 300 * 12 - 4 * (4 + 19 + 59 + 119 + 199 + 14 + 25 + 33 + 19 * 3 + 14))
   })
+  it('writes the indicators of tickers with quotes and backslashes (the UPDATE names them as a literal)', async () => {
+    // Two awkward tickers, 6 weekdays of 2021 (compressed on TimescaleDB): closes 10..15 and 20..25.
+    const tickers = ["Q'I\\1", 'Q\\I"2']
+    const days = ['2021-03-01', '2021-03-02', '2021-03-03', '2021-03-04', '2021-03-05', '2021-03-08']
+    await db().ohlcv.upsert(tickers.flatMap((ticker, t) => days.map((date, d) => {
+      const close = 10 * (t + 1) + d
+      return { ticker, region: 'KR', date, open: close, high: close + 1, low: close - 1, close, volume: 1_000 }
+    })))
+    if (target.timescale) await db().ops.compress('ohlcv_data', { olderThan: '90 days' })
+    const r = await db().ohlcv.recomputeIndicators({ region: 'KR', tickers })
+    expect(r.updated).toBeGreaterThan(0)
+    // ma5, by hand: (10+11+12+13+14)/5 = 12 and (11+...+15)/5 = 13; (20+...+24)/5 = 22 and 23.
+    for (const [t, ticker] of tickers.entries()) {
+      const bars = await history(ticker, 'KR')
+      expect(bars.map((b) => b.ma5)).toEqual([null, null, null, null, 12 + 10 * t, 13 + 10 * t])
+    }
+  })
 })

@@ -1,5 +1,6 @@
 import type { QueryRunner } from '../../drivers/types.js'
 import type { IndicatorSet } from '../../indicators/index.js'
+import { textLiteral } from '../../internal/pg-binary.js'
 import { arrayLiteral, dayToIso } from '../../internal/sql-arrays.js'
 import { INDICATOR_FIELDS } from '../../validation/ohlcv.js'
 import type { RepoContext } from '../context.js'
@@ -79,13 +80,13 @@ export async function writeIndicators(tx: QueryRunner, ctx: RepoContext, stage: 
     // The batch's tickers, a literal too: on compressed chunks TimescaleDB decompresses, before the
     // join, the batches its constant conditions select (ticker is the segmentby column). With the
     // dates alone that was every ticker's batch of those days, the whole table once per group.
-    const tickers = arrayLiteral([...new Set(part.map((l) => l.ticker))]).replaceAll("'", "''")
+    const tickers = textLiteral(arrayLiteral([...new Set(part.map((l) => l.ticker))]))
     // Rows already holding these values are not rewritten (cheap re-runs, compressed chunks left alone).
     const [row] = await tx.query<{ n: number }>(`WITH changed AS (
         UPDATE ohlcv_data o SET ${INDICATOR_COLUMNS.map((c) => `"${c}" = s."${c}"`).join(', ')}, last_updated = now()
         FROM ${stage} s
         WHERE o.ticker = s.ticker AND o.region = s.region AND o.date = s.date AND o.timeframe = s.timeframe
-          AND o.date BETWEEN DATE '${first}' AND DATE '${last}' AND o.ticker = ANY('${tickers}'::varchar[])
+          AND o.date BETWEEN DATE '${first}' AND DATE '${last}' AND o.ticker = ANY(${tickers}::varchar[])
           AND (${stored}) IS DISTINCT FROM (${fresh})
         RETURNING 1)
       SELECT count(*)::int AS n FROM changed`)
