@@ -122,17 +122,16 @@ try {
       hand: () => q(`SELECT * FROM ohlcv_daily_summary WHERE region = $1 AND day >= $2 AND day <= $3 ORDER BY day`, ['KR', monthFrom, monthTo]),
       label: 'ohlcv.dailySummary, a month',
     },
-    // The default read also says whether the window is stale (ohlcv_daily_summary_stale, migrations
-    // 0003/0004) and refreshes it if so: by hand, the same statement and the same refresh.
+    // The default read also says whether the window is stale (ohlcv_daily_summary_read, migration 0005,
+    // with ohlcv_daily_summary_stale of 0003/0004) and refreshes it if so: by hand, the same call and refresh.
     dailySummarySameSql: {
       lib: () => lib.ohlcv.dailySummary({ region: 'KR', from: monthFrom, to: monthTo }),
       hand: async () => {
-        const read = () => q(`SELECT ${SUMMARY_COLUMNS}, (SELECT ohlcv_daily_summary_stale($2::date, $3::date)) AS stale
-          FROM ohlcv_daily_summary v WHERE v.region = $1 AND v.day >= $2::date AND v.day <= $3::date ORDER BY v.day`, ['KR', monthFrom, monthTo])
-        const got = await read()
-        if (got[0]?.['stale'] !== true) return got
+        const read = (check: boolean) => q(`SELECT ${SUMMARY_COLUMNS} FROM ohlcv_daily_summary_read($1, $2::date, $3::date, ${check}) v`, ['KR', monthFrom, monthTo])
+        const got = await read(true)
+        if (!(got.length === 1 && got[0]!['day'] === null)) return got
         await hand.unsafe(`CALL refresh_continuous_aggregate('ohlcv_daily_summary', $1::date, $2::date + 1)`, [monthFrom, monthTo])
-        return read()
+        return read(false)
       },
       label: 'ohlcv.dailySummary, a month, vs the same SQL (with its staleness check)',
     },

@@ -124,6 +124,21 @@ forEachTarget('ohlcv.dailySummary refreshes only a stale window', (target, db) =
     expect(days(await db().ohlcv.dailySummary(future))).toEqual([{ day: '2030-01-02', nTickers: 1, avgClose: 40, totalVolume: 4 }])
   })
 
+  it('keeps seeing new chunks after its plans are kept (the read function plans once a session: migration 0005)', async () => {
+    // Reads first, so the session holds the function's plans; then bars in months no chunk covers yet
+    // (new chunks of ohlcv_data and, at the refresh, of the aggregate's own table) must show.
+    const later = { region: 'KR', from: '2036-01-01', to: '2041-12-31' }
+    for (let i = 0; i < 6; i++) expect(await db().ohlcv.dailySummary(later)).toEqual([])
+    await db().query(...rawBar('N1', '2036-03-05', 12, 2))
+    expect(days(await db().ohlcv.dailySummary(later))).toEqual([{ day: '2036-03-05', nTickers: 1, avgClose: 12, totalVolume: 2 }])
+    await db().query(...rawBar('N1', '2041-07-02', 20, 4))
+    expect(days(await db().ohlcv.dailySummary(later))).toEqual([
+      { day: '2036-03-05', nTickers: 1, avgClose: 12, totalVolume: 2 },
+      { day: '2041-07-02', nTickers: 1, avgClose: 20, totalVolume: 4 },
+    ])
+    expect(days(await db().ohlcv.dailySummary({ ...later, from: '2041-07-02', refresh: false }))).toHaveLength(1)
+  })
+
   it('inside a transaction: plain mode rebuilds a stale view there; TimescaleDB reads as last refreshed', async () => {
     const inTx = await db().transaction(async (tx) => {
       await tx.query(...rawBar('T7', '2019-06-06', 10, 1))

@@ -6,32 +6,29 @@ import type { RepoContext } from '../context.js'
 /** One row of `ohlcv_daily_summary` (spec 4.1): per day and region, over daily bars. */
 export type DailySummary = typeof ohlcvDailySummary.$inferSelect
 
-// The view's columns in drizzle's order (rowDecoder decodes by position); `stale` comes after them.
+// The view's columns in drizzle's order (rowDecoder decodes by position), as the view's row type has them.
 const decode = rowDecoder<DailySummary>(ohlcvDailySummary)
 const COLUMNS = selectList(ohlcvDailySummary, 'v')
-const STALE = COLUMNS.split(', ').length
-const WINDOW = 'FROM ohlcv_daily_summary v WHERE v.region = $1 AND v.day >= $2::date AND v.day <= $3::date ORDER BY v.day'
 
 /**
- * The window's rows, each with whether the aggregate is stale there: `ohlcv_daily_summary_stale`
- * (migration 0003; TimescaleDB: its invalidation logs and threshold; plain mode: the writes its trigger
- * recorded) runs once per statement (an InitPlan). A function, not the same test inlined: the statement
- * is planned on every call (a custom plan, as the hand SQL's), and planning the catalog joins cost
- * ~0.4 ms where the whole read takes ~0.3-0.5 ms; the function's own plans are kept by the session.
- * An empty window asks the function alone (a LEFT JOIN that always returns a row cost ~0.05 ms a call).
+ * The default read: `ohlcv_daily_summary_read` (migration 0005) asks `ohlcv_daily_summary_stale`
+ * (0003/0004: TimescaleDB's invalidation logs and threshold; plain mode: the writes its trigger
+ * recorded) and reads the window, in one function whose plans are generic and kept by the session. The
+ * same SELECT sent as a statement is planned on every call (on a hypertable Postgres keeps choosing
+ * custom plans): that planning was half of a ~0.3 ms read. A stale window comes back as one row of NULLs.
  */
-const READ = `SELECT ${COLUMNS}, (SELECT ohlcv_daily_summary_stale($2::date, $3::date)) AS stale ${WINDOW}`
-const READ_AS_STORED = `SELECT ${COLUMNS} ${WINDOW}`
-const STALE_ONLY = 'SELECT ohlcv_daily_summary_stale($1::date, $2::date)'
+const READ = `SELECT ${COLUMNS} FROM ohlcv_daily_summary_read($1, $2::date, $3::date, true) v`
+/** The same read without the check (`refresh: false`, and after a refresh). */
+const READ_AS_STORED = `SELECT ${COLUMNS} FROM ohlcv_daily_summary_read($1, $2::date, $3::date, false) v`
 
-// What a TimescaleDB whose catalog differs makes the staleness function fail with (undefined_table,
+// What a TimescaleDB whose catalog differs makes the staleness check fail with (undefined_table,
 // undefined_column, undefined_function): the window is then refreshed and read as stored, as the
 // function itself did before migration 0004 (an EXCEPTION clause, a subtransaction on every call).
 const CATALOG_DIFFERS = new Set(['42P01', '42703', '42883'])
 
 /**
- * Reads `region`'s days `from`..`to` and whether the aggregate is stale there, in one prepared
- * statement; when it is (and `refresh` allows), refreshes and reads again. `refresh: true` refreshes
+ * Reads `region`'s days `from`..`to` and whether the aggregate is stale there, in one call of
+ * `ohlcv_daily_summary_read`; when it is (and `refresh` allows), refreshes and reads again. `refresh: true` refreshes
  * first whatever the logs say; `false` reads as stored. With TimescaleDB inside a transaction, where no
  * refresh can run, the default reads as stored without asking.
  * @internal
@@ -48,15 +45,17 @@ export async function readDailySummary(
   let stale: boolean
   try {
     rows = await ctx.runner.queryArrays(READ, params, { prepare: true })
-    stale = rows.length > 0 ? rows[0]![STALE] === true
-      : (await ctx.runner.queryArrays(STALE_ONLY, [from, to], { prepare: true }))[0]?.[0] === true
+    stale = rows.length === 1 && rows[0]![0] === null
   } catch (error) {
     // In a transaction the failed statement aborted it: nothing more can run there.
     if (ctx.runner.inTransaction || !CATALOG_DIFFERS.has((error as { code?: unknown }).code as string)) throw error
     rows = []
     stale = true
   }
-  if (stale && await refreshDailySummaryWindow(ctx, { from, to })) rows = await ctx.runner.queryArrays(READ_AS_STORED, params, { prepare: true })
+  if (stale) {
+    await refreshDailySummaryWindow(ctx, { from, to })
+    rows = await ctx.runner.queryArrays(READ_AS_STORED, params, { prepare: true })
+  }
   return rows.map(decode)
 }
 
