@@ -1,13 +1,14 @@
 /**
  * Embedded engine memory (RSS) after a full `recomputeIndicators`, against the data's size:
  *   node --expose-gc --import tsx bench/_embedded-memory.ts [tickers] [days] [--in-memory] [--groups]
- *     [--trace-wasm] [--set=name=value ...]
+ *     [--trace-wasm] [--smaps] [--set=name=value ...]
  * (default: a temporary dataDir). A `_` helper (not run by `npm run bench`); issue 9 asks for "within 2x
  * of what the data needs". Each phase prints, after a forced GC (with --expose-gc): RSS, V8 heap,
  * `external`, `arrayBuffers`, the WASM linear memory, and the engine's in-memory files (bytes used and
  * bytes allocated: emscripten's file system grows a file's buffer ahead of its content). `--groups`: the
  * same after each group of the recompute; `--trace-wasm`: each statement after which the WASM memory
- * grew; `--set`: a session setting to try.
+ * grew; `--smaps`: the resident memory by kind of mapping (the allocator's heap, its other arenas,
+ * large anonymous mappings); `--set`: a session setting to try.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -67,16 +68,52 @@ if (process.argv.includes('--trace-wasm')) {
   const driver = qdb as unknown as { driver: { client: Traced } }
   driver.driver.client = trace(driver.driver.client)
 }
+/** Resident MB by kind of mapping, from /proc/self/smaps (diagnosis: which memory stays). */
+function smaps(): string {
+  const kinds: Record<string, number> = {}
+  let kind = ''
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
+    if (head) {
+      const size = (parseInt(head[2]!, 16) - parseInt(head[1]!, 16)) / 2 ** 20
+      const name = head[3] ?? ''
+      kind = name === '[heap]' ? 'brk heap' : name !== '' ? (name.startsWith('/') ? 'files' : name)
+        : size >= 1024 ? 'anon >=1G' : size >= 60 && size <= 66 ? 'anon 64M (arenas?)' : size >= 32 ? 'anon 32M-1G' : size >= 1 ? 'anon 1-32M' : 'anon <1M'
+    } else if (line.startsWith('Rss:')) {
+      kinds[kind] = (kinds[kind] ?? 0) + Number(line.split(/\s+/)[1]) / 1024
+    }
+  }
+  return Object.entries(kinds).filter(([, v]) => v >= 1).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')
+}
 const phase = async (name: string) => {
+  // Array buffers are freed by a sweeper after the collection: a second one, a moment later.
+  const unforced = rss()
+  gc?.()
+  await new Promise((r) => setTimeout(r, 200))
   gc?.()
   const m = process.memoryUsage()
   const f = files()
   const status = readFileSync('/proc/self/status', 'utf8')
   const anon = Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024
   const [db] = await qdb.query<{ b: string }>(`SELECT pg_database_size(current_database())::text AS b`)
-  console.log(`${name.padEnd(18)} rss ${mb(m.rss)} (anon ${mb(anon)}) heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} external ${mb(m.external)} ` +
+  console.log(`${name.padEnd(18)} rss ${mb(m.rss)} (anon ${mb(anon)}; before GC ${mb(unforced)}) heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} external ${mb(m.external)} ` +
     `arrayBuffers ${mb(m.arrayBuffers)} wasm ${mb(mod.HEAP8.buffer.byteLength)} files ${mb(f.used)}/${mb(f.allocated)} ` +
     `(wal ${mb(f.wal)}) db ${mb(Number(db!.b))} MB`)
+  if (process.argv.includes('--smaps')) {
+    // Files still open but unlinked are not in the tree: reached through the open streams.
+    const seen = new Set<FsNode>()
+    const walk = (node: FsNode) => {
+      if (mod.FS.isDir(node.mode)) for (const c of Object.values((node.contents ?? {}) as Record<string, FsNode>)) walk(c)
+      else seen.add(node)
+    }
+    walk(mod.FS.lookupPath('/').node)
+    let orphan = 0, n = 0, reserved = 0
+    for (const st of (mod.FS as unknown as { streams: ({ node: FsNode } | null)[] }).streams) {
+      if (st && !seen.has(st.node) && st.node.contents instanceof Uint8Array) { orphan += st.node.contents.byteLength; n++ }
+    }
+    for (const node of seen) if (node.contents instanceof Uint8Array && (node.contents.buffer as { resizable?: boolean }).resizable) reserved += (node.contents.buffer as unknown as { maxByteLength: number }).maxByteLength
+    console.log(`  resident by mapping (MB): ${smaps()}; unlinked open files ${n}: ${mb(orphan)} MB; reserved ${mb(reserved)} MB`)
+  }
   return m.rss
 }
 try {

@@ -8,6 +8,7 @@ import { transactionModes, type Driver, type QueryRunner, type QuantDatabase, ty
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
 import { drizzleBase, type DrizzleBase } from '../rel-schema.js'
 import { arrayQueryOptions, drizzleEmbedded, rawQueryOptions, type PgliteLike } from './session.js'
+import { keepFilesOffHeap, type Memfs } from './memfs-storage.js'
 import { WalGuard, type WalFs } from './wal-guard.js'
 
 export interface EmbeddedDriverOptions {
@@ -24,7 +25,7 @@ interface PgliteClient extends PgliteLike {
   close(): Promise<void>
   dumpDataDir(compression?: 'gzip' | 'auto' | 'none'): Promise<Blob>
   /** Emscripten's module (public getter); its FS holds the files of an in-memory database. */
-  readonly Module?: { FS?: Partial<WalFs> }
+  readonly Module?: { FS?: Partial<WalFs>; MEMFS?: Memfs }
 }
 interface PgliteTx extends PgliteLike {
   exec(text: string): Promise<unknown>
@@ -201,7 +202,7 @@ export async function openEmbedded(options: EmbeddedDriverOptions): Promise<Driv
   }
   let driver: EmbeddedDriver
   try {
-    driver = new EmbeddedDriver(disk === undefined && inMemory(options.dataDir) ? await guardWal(pg) : pg, lock)
+    driver = new EmbeddedDriver(disk === undefined && inMemory(options.dataDir) ? await inMemoryClient(pg) : pg, lock)
   } catch (error) {
     await pg.close().catch(() => {})
     lock?.release()
@@ -240,8 +241,12 @@ export async function openEmbeddedInstance(pglite: unknown): Promise<Driver> {
 /** No dataDir, or `memory://`: the files live in the process's memory. */
 const inMemory = (dataDir: string | undefined) => !dataDir || dataDir.startsWith('memory://')
 
-/** The client with its write-ahead log bounded (see wal-guard.ts); as it is if PGlite exposes no file system. */
-async function guardWal(pg: PgliteClient): Promise<PgliteClient> {
+/**
+ * An in-memory database's client: its large files kept in resizable buffers (memfs-storage.ts) and its
+ * write-ahead log bounded (wal-guard.ts); as it is where PGlite exposes no file system.
+ */
+async function inMemoryClient(pg: PgliteClient): Promise<PgliteClient> {
+  keepFilesOffHeap(pg.Module?.MEMFS)
   const fs = pg.Module?.FS
   if (typeof fs?.readdir !== 'function') return pg
   const [row] = (await pg.query<{ data_directory: string }>('SHOW data_directory')).rows
