@@ -196,14 +196,26 @@ async function warmupGroup(ctx: RepoContext, g: Group, warmup: number): Promise<
     csvLines({ ticker: String(row[0]), region: g.region, timeframe: g.timeframe }, days, set, 0, storedOf(row), fromDay, lines)
     for (const d of days) if (d >= fromDay) bars++
   }
-  const updated = lines.length > 0
-    ? await ctx.runner.transaction((tx) => writeIndicators(tx, ctx, g.stage, lines, WRITE_ROWS[ctx.runner.kind], g.written))
-    : 0
+  const write = () => ctx.runner.transaction((tx) => writeIndicators(tx, ctx, g.stage, lines, WRITE_ROWS[ctx.runner.kind], g.written))
+  const updated = lines.length === 0 ? 0 : ctx.runner.inTransaction ? await write() : await redone(write)
   return { bars, updated }
 }
 
-/** A serialization failure: a concurrent write touched what the group read; the group is redone. */
-const isSerializationFailure = (error: unknown) => (error as { code?: unknown }).code === '40001'
+/**
+ * `run` (one whole transaction), run again after a serialization failure (a concurrent write touched
+ * what it read) or a deadlock (e.g. with a compression job taking a chunk: the server aborted this side
+ * of it), up to 3 times: the failed attempt was rolled back, so nothing of it is left.
+ */
+async function redone<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run()
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      if ((code !== '40001' && code !== '40P01') || attempt >= 3) throw error
+    }
+  }
+}
 
 /**
  * Recomputes and stores the indicator columns (see `OhlcvRepo.recomputeIndicators`), per group of
@@ -232,15 +244,7 @@ export async function recomputeIndicators(ctx: RepoContext, options: RecomputeOp
       if (o.warmup !== undefined && from !== undefined) done = await warmupGroup(ctx, g, o.warmup)
       // Inside a caller's transaction: a savepoint, at the caller's isolation level.
       else if (ctx.runner.inTransaction) done = await ctx.runner.transaction((tx) => exactGroup(tx, g))
-      else {
-        for (let attempt = 1; done === undefined; attempt++) {
-          try {
-            done = await ctx.runner.transaction((tx) => exactGroup(tx, g), { isolationLevel: 'repeatable read' })
-          } catch (error) {
-            if (!isSerializationFailure(error) || attempt >= 3) throw error
-          }
-        }
-      }
+      else done = await redone(() => ctx.runner.transaction((tx) => exactGroup(tx, g), { isolationLevel: 'repeatable read' }))
       result.bars += done.bars
       result.updated += done.updated
       result.tickers += g.tickers.length
