@@ -107,7 +107,8 @@ function write(original: WriteOp, memfs: Memfs): WriteOp {
     memfs.expandFileStorage(node, length)
     node.contents!.set(buffer.subarray(offset, offset + length), 0)
     node.usedBytes = length
-    ;(node as MemfsNode & { mtime?: number; ctime?: number }).mtime = Date.now()
+    const times = node as MemfsNode & { mtime?: number; ctime?: number }
+    times.mtime = times.ctime = Date.now()
     return length
   }
 }
