@@ -33,15 +33,20 @@ interface Module { HEAP8: Int8Array; FS: { lookupPath(p: string): { node: FsNode
 // The driver's PGlite instance is private: reached here for measuring only (`Module` is PGlite's public getter).
 const mod = (qdb as unknown as { driver: { pg: { Module: Module } } }).driver.pg.Module
 
-/** Bytes used and allocated by the files of the in-memory file system (the engine's files and its own). */
-function files(): { used: number; allocated: number; wal: number } {
-  const out = { used: 0, allocated: 0, wal: 0 }
+/**
+ * Bytes used and allocated by the files of the in-memory file system (the engine's files and its own),
+ * the address space reserved by those in resizable buffers, and the file nodes (for `--smaps`).
+ */
+function files(): { used: number; allocated: number; wal: number; reserved: number; nodes: Set<FsNode> } {
+  const out = { used: 0, allocated: 0, wal: 0, reserved: 0, nodes: new Set<FsNode>() }
   const walk = (node: FsNode, path: string) => {
     if (mod.FS.isDir(node.mode)) {
       for (const [name, child] of Object.entries((node.contents ?? {}) as Record<string, FsNode>)) walk(child, `${path}/${name}`)
     } else if (mod.FS.isFile(node.mode) && node.contents instanceof Uint8Array) {
+      out.nodes.add(node)
       out.used += node.usedBytes ?? 0
       out.allocated += node.contents.byteLength
+      out.reserved += (node.contents.buffer as { maxByteLength?: number }).maxByteLength ?? 0
       if (path.includes('/pg_wal/')) out.wal += node.usedBytes ?? 0
     }
   }
@@ -101,18 +106,11 @@ const phase = async (name: string) => {
     `(wal ${mb(f.wal)}) db ${mb(Number(db!.b))} MB`)
   if (process.argv.includes('--smaps')) {
     // Files still open but unlinked are not in the tree: reached through the open streams.
-    const seen = new Set<FsNode>()
-    const walk = (node: FsNode) => {
-      if (mod.FS.isDir(node.mode)) for (const c of Object.values((node.contents ?? {}) as Record<string, FsNode>)) walk(c)
-      else seen.add(node)
-    }
-    walk(mod.FS.lookupPath('/').node)
-    let orphan = 0, n = 0, reserved = 0
+    let orphan = 0, n = 0
     for (const st of (mod.FS as unknown as { streams: ({ node: FsNode } | null)[] }).streams) {
-      if (st && !seen.has(st.node) && st.node.contents instanceof Uint8Array) { orphan += st.node.contents.byteLength; n++ }
+      if (st && !f.nodes.has(st.node) && st.node.contents instanceof Uint8Array) { orphan += st.node.contents.byteLength; n++ }
     }
-    for (const node of seen) if (node.contents instanceof Uint8Array && (node.contents.buffer as { resizable?: boolean }).resizable) reserved += (node.contents.buffer as unknown as { maxByteLength: number }).maxByteLength
-    console.log(`  resident by mapping (MB): ${smaps()}; unlinked open files ${n}: ${mb(orphan)} MB; reserved ${mb(reserved)} MB`)
+    console.log(`  resident by mapping (MB): ${smaps()}; unlinked open files ${n}: ${mb(orphan)} MB; reserved ${mb(f.reserved)} MB`)
   }
   return m.rss
 }

@@ -12,7 +12,7 @@ const market = syntheticMarket({ seed: 53, tickers: 3, days: 40, regions: ['KR']
 forEachTarget('recomputeIndicators and a deadlock', (target, db) => {
   it.skipIf(!target.remote)(`redoes the group the server aborted, and stores the right values${target.remote ? '' : ' (skipped: the embedded engine is one connection, no second session can deadlock with it)'}`, async () => {
     await db().ohlcv.upsert(market.bars)
-    const url = (db() as { url: string | null }).url!
+    const url = db().url!
     const other = postgres(url, { max: 1, onnotice: () => {} })
     const watch = postgres(url, { max: 1, onnotice: () => {} })
     try {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { QuantDbError } from '../../errors.js'
 import type { QueryRunner } from '../../drivers/types.js'
 import { computeIndicators, type IndicatorSet } from '../../indicators/index.js'
 import { INDICATOR_FIELDS } from '../../validation/ohlcv.js'
@@ -211,8 +212,8 @@ async function redone<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run()
     } catch (error) {
-      const code = (error as { code?: unknown }).code
-      if ((code !== '40001' && code !== '40P01') || attempt >= 3) throw error
+      const redo = error instanceof QuantDbError && (error.reason === 'serialization' || error.reason === 'deadlock')
+      if (!redo || attempt >= 3) throw error
     }
   }
 }
