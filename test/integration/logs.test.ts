@@ -176,19 +176,24 @@ forEachTarget('logs', (_target, db) => {
     expect((await db().logs.errors({ since: t(0), module: 'errs-a' })).map((e) => e.message)).toEqual(['ERROR 5', 'ERROR 1'])
     await expect(db().logs.errors({ since: 'yesterday' as never })).rejects.toBeInstanceOf(ValidationError)
 
-    // A realistic mix, where failures and errors are a small part of the logs: then the planner picks
-    // the partial indexes by itself. The bulk fills the two months before the window, so that on a
-    // hypertable the (1-month) chunk the window starts in holds it too: a chunk holding only the few
-    // failures would rightly be scanned.
+    // A realistic mix, where failures and errors are a small part (1 in 50) of the logs around the
+    // window (April to July): then the planner reads them through a partial index by itself. With no rows
+    // but the test's few in the window, every index of the window's chunk was estimated at one row and
+    // the planner took any of them (idx_api_logs_timestamp once: a flaky run). The spec gives each table
+    // two partial indexes with the same predicate (idx_api_logs_success and idx_api_logs_failures;
+    // idx_system_logs_level and idx_system_logs_errors): which one is cheaper depends on how the chunks
+    // fall around the window, so either is right.
     await db().exec(`INSERT INTO api_logs ("timestamp", api_endpoint, response_status, success)
-      SELECT timestamp with time zone '2024-04-01 00:00+00' + g * interval '10 minutes', '/bulk/ok', 200, TRUE FROM generate_series(0, 8783) g;
+      SELECT timestamp with time zone '2024-04-01 00:00+00' + g * interval '10 minutes', '/bulk/ok',
+        CASE WHEN g % 50 = 0 THEN 500 ELSE 200 END, g % 50 <> 0 FROM generate_series(0, 17567) g;
       INSERT INTO system_logs ("timestamp", log_level, module, message)
-      SELECT timestamp with time zone '2024-04-01 00:00+00' + g * interval '10 minutes', 'INFO', 'bulk', 'tick' FROM generate_series(0, 8783) g;
+      SELECT timestamp with time zone '2024-04-01 00:00+00' + g * interval '10 minutes',
+        CASE WHEN g % 50 = 0 THEN 'ERROR' ELSE 'INFO' END, 'bulk', 'tick' FROM generate_series(0, 17567) g;
       ANALYZE api_logs; ANALYZE system_logs;`)
     const failuresSql = failuresQuery(db().db, { since: t(0), limit: 100 }).toSQL()
-    expect(plan(await db().query(`EXPLAIN (FORMAT JSON) ${failuresSql.sql}`, failuresSql.params))).toContain('idx_api_logs_failures')
+    expect(plan(await db().query(`EXPLAIN (FORMAT JSON) ${failuresSql.sql}`, failuresSql.params))).toMatch(/idx_api_logs_(failures|success)/)
     const errorsSql = errorsQuery(db().db, { since: t(0), limit: 100 }).toSQL()
-    expect(plan(await db().query(`EXPLAIN (FORMAT JSON) ${errorsSql.sql}`, errorsSql.params))).toContain('idx_system_logs_errors')
+    expect(plan(await db().query(`EXPLAIN (FORMAT JSON) ${errorsSql.sql}`, errorsSql.params))).toMatch(/idx_system_logs_(errors|level)/)
   })
 
   it('batches a service\'s own records through the writer: 1,000 records written, redacted', async () => {
