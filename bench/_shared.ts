@@ -19,18 +19,24 @@ export const modesArg = (): string[] => arg('modes', 'embedded,server').split(',
 export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 
 /**
- * Median wall time of `reps` runs of each case after one warm-up run each (plans cached, pages in
- * memory). The cases are interleaved round by round, so that a noisy moment of a shared machine
- * hits library and hand-written baseline alike instead of one of them.
+ * Median wall time of `reps` runs of each case after `warmup` runs each (plans cached, pages in
+ * memory, the JavaScript compiled). The cases are interleaved round by round, so that a noisy moment
+ * of a shared machine hits library and hand-written baseline alike instead of one of them; the order
+ * within a round turns each round, so that neither always runs right after the other (and pays for
+ * the garbage the other left).
  */
-export async function timeInterleaved(reps: number, cases: Record<string, () => Promise<unknown>>): Promise<Record<string, number>> {
+export async function timeInterleaved(
+  reps: number, cases: Record<string, () => Promise<unknown>>, options: { warmup?: number } = {},
+): Promise<Record<string, number>> {
+  const entries = Object.entries(cases)
   const times: Record<string, number[]> = {}
-  for (const [name, run] of Object.entries(cases)) {
+  for (const [name, run] of entries) {
     times[name] = []
-    await run()
+    for (let i = 0; i < (options.warmup ?? 1); i++) await run()
   }
   for (let i = 0; i < reps; i++) {
-    for (const [name, run] of Object.entries(cases)) {
+    for (let j = 0; j < entries.length; j++) {
+      const [name, run] = entries[(i + j) % entries.length]!
       const t0 = performance.now()
       await run()
       times[name]!.push(performance.now() - t0)

@@ -4,7 +4,7 @@
  * same run (interleaved). The market is built once (bench/_spec-build.ts) and kept: `--reuse` skips
  * the build when a finished one of the same size is there.
  *
- *   npx tsx bench/spec-scale.ts --url postgres://postgres@127.0.0.1:5471/postgres [--reuse] [--reps 31]
+ *   npx tsx bench/spec-scale.ts --url postgres://postgres@127.0.0.1:5471/postgres [--reuse] [--reps 31] [--read-reps 501]
  *   npm run bench -- --scale spec --reuse          # the same through bench/run.ts (only this bench)
  *   npx tsx bench/spec-scale.ts --reuse --ingest-only   # the daily ingest and the backfill alone
  *   npx tsx bench/spec-scale.ts --reuse --merge '10 years' --true-ratio   # every row on the one-chunk layout
@@ -28,6 +28,12 @@ const REUSE = process.argv.includes('--reuse')
 const TICKERS = Number(arg('tickers', '2000'))
 const DAYS = Number(arg('days', '1250'))
 const REPS = Number(arg('reps', '31'))
+// The small reads (0.3-20 ms a call): 501 interleaved runs each after 20 warm-up runs. With 31-101 runs
+// after one warm-up, the library's first ~30 calls (its JavaScript not yet compiled: 1-5 ms for a
+// 0.9 ms read) were a third of the sample and moved the median: topSignals 1.04-1.35 between runs of
+// the same code, 1.07-1.10 with these (3 runs).
+const READ_REPS = Number(arg('read-reps', '501'))
+const READ_WARMUP = 20
 const INGEST_REPS = Number(arg('ingest-reps', '9'))
 const SEED = 9
 // --reads-only: the small reads alone (a quick re-measure after a change to them).
@@ -160,7 +166,7 @@ try {
   // Each read against its own hand-written twin, pair by pair: a large read (range) leaves garbage
   // that the next call in a shared loop pays for, whichever it is (measured: 1 ms calls became 3-15 ms).
   for (const r of INGEST_ONLY || PANEL_ONLY || RECOMPUTE_ONLY ? [] : Object.values(reads)) {
-    const t = await timeInterleaved(REPS, { lib: r.lib, hand: r.hand })
+    const t = await timeInterleaved(READ_REPS, { lib: r.lib, hand: r.hand }, { warmup: READ_WARMUP })
     rows.push({ case: r.label, library: t['lib']!, byHand: t['hand']! })
   }
 
@@ -283,7 +289,7 @@ try {
     }
   }
 
-  printVersus(`spec scale, TimescaleDB ${lib.capabilities.timescaleVersion}: ${TICKERS} x ${DAYS} days — median of ${REPS} runs (interleaved)`, rows)
+  printVersus(`spec scale, TimescaleDB ${lib.capabilities.timescaleVersion}: ${TICKERS} x ${DAYS} days — small reads: median of ${READ_REPS} interleaved runs after ${READ_WARMUP} warm-up runs each`, rows)
   for (const n of notes) console.log(`- ${n}`)
   emitResult('spec-scale', 'timescale', rows)
 } finally {
