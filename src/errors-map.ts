@@ -1,4 +1,5 @@
 import { QuantDbError, type QuantDbErrorReason } from './errors.js'
+import { missingObjectHint } from './internal/library-objects.js'
 
 // Codes a driver itself raises when a connection fails or goes: Node's socket errors, postgres.js's
 // own (CONNECTION_*, CONNECT_TIMEOUT) and EPROTO, which our socket hook raises for a peer that does
@@ -141,6 +142,10 @@ export function toQuantDbError(error: unknown, params?: readonly unknown[]): Qua
   let message = e.message.startsWith('Failed query:') ? 'Query failed' : e.message
   // A limit's message alone does not say which setting: the server's hint does.
   if (code === '53400' && fields.hint) message = `${message}: ${fields.hint}`
+  // A missing table or function of the library's own says that the database is not migrated (or by an
+  // older version): the server's own hint, if any, is about casts.
+  const notMigrated = missingObjectHint(code, message)
+  if (notMigrated) message = `${message} (${notMigrated})`
   return new QuantDbError(reasonFromCode(code), message, fields)
 }
 
