@@ -31,7 +31,7 @@ const REPS = Number(arg('reps', '31'))
 // The small reads (0.3-20 ms a call): 501 interleaved runs each after 20 warm-up runs. With 31-101 runs
 // after one warm-up, the library's first ~30 calls (its JavaScript not yet compiled: 1-5 ms for a
 // 0.9 ms read) were a third of the sample and moved the median: topSignals 1.04-1.35 between runs of
-// the same code, 1.07-1.10 with these (3 runs).
+// the same code, 1.05-1.13 with these (3 runs; 1.04-1.10 in 3 more on the merged layout).
 const READ_REPS = Number(arg('read-reps', '501'))
 const READ_WARMUP = 20
 const INGEST_REPS = Number(arg('ingest-reps', '9'))
