@@ -61,8 +61,22 @@ export async function runMigrations(runner: QueryRunner, folder: string): Promis
   })
 }
 
+/** The folder's migrations in order: tag and time (`when`, which drizzle records as `created_at`). */
+function readJournal(folder: string): { tag: string; when: number }[] {
+  // readMigrationFiles validates the journal where it matters (migrate); here we only want tags and times.
+  const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string; when: number }[] }
+  return journal.entries
+}
+
 function readJournalTags(folder: string): string[] {
-  // readMigrationFiles already validated the journal; we only want the names for the result.
-  const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] }
-  return journal.entries.map((e) => e.tag)
+  return readJournal(folder).map((e) => e.tag)
+}
+
+/**
+ * The tags of `folder`'s migrations that `migrate()` would apply to a database whose newest applied
+ * migration has `created_at` `lastApplied` (-1 for none): the same test `runMigrations` makes.
+ * @internal
+ */
+export function pendingMigrations(folder: string, lastApplied: number): string[] {
+  return readJournal(folder).filter((e) => e.when > lastApplied).map((e) => e.tag)
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { QuantDb } from '../client.js'
-import { AGGREGATES, type AggregateName } from '../migrate.js'
+import { AGGREGATES, defaultMigrationsFolder, pendingMigrations, type AggregateName } from '../migrate.js'
 import { deploymentSql } from '../ops/deployment.js'
 import { COMPRESSIBLE } from '../ops/retention.js'
 import { formatBytes, formatRecord, formatTable } from './format.js'
@@ -75,13 +75,22 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   status: {
-    usage: 'status', summary: 'capabilities, applied migrations, table sizes', target: 'existing',
+    usage: 'status', summary: 'capabilities, applied and pending migrations, table sizes', target: 'existing',
     async run(ctx) {
       const migrated = await hasSchema(ctx.qdb)
-      const history = migrated ? await ctx.qdb.query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations').catch(() => [{ n: 0 }]) : [{ n: 0 }]
+      const none = { n: 0, last: '-1' }
+      const [history = none] = migrated
+        ? await ctx.qdb.query<{ n: number; last: string }>(
+          'SELECT count(*)::int AS n, coalesce(max(created_at), -1)::text AS last FROM drizzle.__drizzle_migrations').catch(() => [none])
+        : [none]
+      // What `quant-db migrate` (this version's) would apply: a database migrated by an older version lacks these.
+      const pending = pendingMigrations(defaultMigrationsFolder(), Number(history.last))
       const tables = migrated ? await ctx.qdb.ops.tableSizes() : []
-      const status = { capabilities: ctx.qdb.capabilities, migrationsApplied: history[0]?.n ?? 0, tables }
-      return show(ctx, status, () => formatRecord({ ...ctx.qdb.capabilities, migrationsApplied: status.migrationsApplied }) + '\n' +
+      const status = { capabilities: ctx.qdb.capabilities, migrationsApplied: history.n, migrationsPending: pending, tables }
+      return show(ctx, status, () => formatRecord({
+        ...ctx.qdb.capabilities, migrationsApplied: status.migrationsApplied,
+        migrationsPending: pending.length ? `${pending.join(', ')} (run quant-db migrate)` : 'none',
+      }) + '\n' +
         (migrated ? formatTable(tables.map((t) => ({ table: t.table, size: formatBytes(t.bytes), rows: Math.round(t.rowsEstimate) })))
           : 'No schema yet: run quant-db migrate.\n'))
     },

@@ -127,6 +127,7 @@ describe('quant-db on an embedded --data-dir', () => {
     expect(status.code, status.stderr).toBe(0)
     expect(status.stdout).toMatch(/^timescale\s+true$/m)
     expect(status.stdout).toMatch(new RegExp(`^migrationsApplied\\s+${MIGRATION_TAGS.length}$`, 'm'))
+    expect(status.stdout).toMatch(/^migrationsPending\s+none$/m)
     expect(status.stdout).toMatch(/^table\s+size\s+rows$/m)
     expect(status.stdout).not.toMatch(/\{|\[Object/)
 

@@ -39,10 +39,20 @@ for (const target of TARGETS.filter((t) => t.remote)) {
       const migrated = await cli('migrate', '--url', url.toString(), '--json')
       expect(JSON.parse(migrated.stdout)).toEqual({ applied: [...MIGRATION_TAGS] })
       const { stdout, stderr } = await cli('status', '--url', url.toString(), '--json')
-      const status = JSON.parse(stdout) as { capabilities: { mode: string }; migrationsApplied: number }
+      const status = JSON.parse(stdout) as { capabilities: { mode: string }; migrationsApplied: number; migrationsPending: string[] }
       expect(status.capabilities.mode).toBe('postgres')
       expect(status.migrationsApplied).toBe(MIGRATION_TAGS.length)
+      expect(status.migrationsPending).toEqual([])
       expect(stdout + stderr).not.toContain('not-a-real-secret')
+    })
+
+    it('reports the migrations a database migrated by an older version lacks', async () => {
+      // As a database migrated before the newest migration existed: its record is not there.
+      await db.exec('DELETE FROM drizzle.__drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM drizzle.__drizzle_migrations)')
+      const status = JSON.parse((await cli('status', '--url', db.url!, '--json')).stdout) as { migrationsApplied: number; migrationsPending: string[] }
+      expect(status).toMatchObject({ migrationsApplied: MIGRATION_TAGS.length - 1, migrationsPending: [MIGRATION_TAGS.at(-1)] })
+      const text = (await cli('status', '--url', db.url!)).stdout
+      expect(text).toMatch(new RegExp(`^migrationsPending\\s+${MIGRATION_TAGS.at(-1)} \\(run quant-db migrate\\)$`, 'm'))
     })
   })
 }
