@@ -2,7 +2,7 @@ import { detectCapabilities, type Capabilities } from './capabilities.js'
 import type { Driver, QueryRunner, QuantDatabase, Row, TransactionOptions } from './drivers/types.js'
 import { z } from 'zod'
 import { checkOne } from './validation/validate.js'
-import { defaultMigrationsFolder, runMigrations, type MigrationResult } from './migrate.js'
+import { defaultMigrationsFolder, migrationLevelWarning, runMigrations, type MigrationResult } from './migrate.js'
 import { backupEmbedded, backupServer, restoreServer, type BackupResult } from './ops/backup.js'
 import { Ops } from './ops/ops.js'
 import { QuantDbError } from './errors.js'
@@ -228,6 +228,16 @@ class QuantDbClient implements QuantDb {
   }
 }
 
+/** Tells the logger when the database was migrated by another version of the library; never fails the open. */
+async function warnOfMigrationLevel(driver: Driver, folder: string | undefined, resolved: ResolvedOptions): Promise<void> {
+  try {
+    const warning = await migrationLevelWarning(driver, folder ?? defaultMigrationsFolder())
+    if (warning) resolved.logger.warn?.(warning)
+  } catch {
+    // No migrations folder, or a role that cannot read the record: migrate() will say so when it runs.
+  }
+}
+
 /**
  * Opens `@quant/db`: embedded PGlite with TimescaleDB (no options, or `dataDir`), or a PostgreSQL
  * server by `url` (TimescaleDB used when the server really has it; plain mode otherwise). To share a
@@ -248,6 +258,7 @@ export async function createQuantDb(options: QuantDbOptions = {}): Promise<Quant
   const driver = await openDriver(options, resolved)
   try {
     const capabilities = await detectCapabilities(driver)
+    await warnOfMigrationLevel(driver, options.migrationsFolder, resolved)
     const scale = await openScale(driver, options, resolved)
     // pg_dump and pg_restore need a session of their own: the direct URL when `url` is a pooler.
     return new QuantDbClient(driver, capabilities, resolved, options.migrationsFolder, options.migrationUrl ?? options.url, scale)

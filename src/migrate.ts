@@ -80,3 +80,30 @@ function readJournalTags(folder: string): string[] {
 export function pendingMigrations(folder: string, lastApplied: number): string[] {
   return readJournal(folder).filter((e) => e.when > lastApplied).map((e) => e.tag)
 }
+
+/**
+ * What the database's migration record says against `folder`'s migrations, as a warning for a person,
+ * or undefined when they agree (or the database was never migrated: `migrate()` is what comes next).
+ * A database migrated by an older version of the library lacks tables, columns or functions this
+ * version uses; one migrated by a newer version may hold what this version cannot read.
+ * @internal
+ */
+export async function migrationLevelWarning(runner: QueryRunner, folder: string): Promise<string | undefined> {
+  // Two statements: one naming a table that may not exist would fail (and leave an ERROR in the
+  // server's log on every open of a new database).
+  const [found] = await runner.query<{ migrated: boolean }>(`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS migrated`)
+  if (!found?.migrated) return undefined
+  const [row] = await runner.query<{ last: string | null }>('SELECT max(created_at)::text AS last FROM drizzle.__drizzle_migrations')
+  if (row?.last == null) return undefined
+  const last = Number(row.last)
+  const journal = readJournal(folder)
+  const pending = journal.filter((e) => e.when > last).map((e) => e.tag)
+  if (pending.length > 0) {
+    return `the database was migrated by an older version of @quant/db: ${pending.length} migration(s) of this version missing ` +
+      `(${pending.join(', ')}); call qdb.migrate() (CLI: quant-db migrate) before using it`
+  }
+  if (journal.length > 0 && last > journal[journal.length - 1]!.when) {
+    return 'the database was migrated by a newer version of @quant/db than this one: what this version reads and writes may not match it'
+  }
+  return undefined
+}
