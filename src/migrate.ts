@@ -96,13 +96,13 @@ export async function migrationLevelWarning(runner: QueryRunner, folder: string)
   const [row] = await runner.query<{ last: string | null }>('SELECT max(created_at)::text AS last FROM drizzle.__drizzle_migrations')
   if (row?.last == null) return undefined
   const last = Number(row.last)
-  const journal = readJournal(folder)
-  const pending = journal.filter((e) => e.when > last).map((e) => e.tag)
+  const pending = pendingMigrations(folder, last)
   if (pending.length > 0) {
     return `the database was migrated by an older version of @quant/db: ${pending.length} migration(s) of this version missing ` +
       `(${pending.join(', ')}); call qdb.migrate() (CLI: quant-db migrate) before using it`
   }
-  if (journal.length > 0 && last > journal[journal.length - 1]!.when) {
+  const newest = readJournal(folder).at(-1)
+  if (newest !== undefined && last > newest.when) {
     return 'the database was migrated by a newer version of @quant/db than this one: what this version reads and writes may not match it'
   }
   return undefined
