@@ -78,8 +78,11 @@ function readJournalTags(folder: string): string[] {
  * @internal
  */
 export function pendingMigrations(folder: string, lastApplied: number): string[] {
-  return readJournal(folder).filter((e) => e.when > lastApplied).map((e) => e.tag)
+  return pendingIn(readJournal(folder), lastApplied)
 }
+
+const pendingIn = (journal: readonly { tag: string; when: number }[], lastApplied: number): string[] =>
+  journal.filter((e) => e.when > lastApplied).map((e) => e.tag)
 
 /**
  * What the database's migration record says against `folder`'s migrations, as a warning for a person,
@@ -96,12 +99,13 @@ export async function migrationLevelWarning(runner: QueryRunner, folder: string)
   const [row] = await runner.query<{ last: string | null }>('SELECT max(created_at)::text AS last FROM drizzle.__drizzle_migrations')
   if (row?.last == null) return undefined
   const last = Number(row.last)
-  const pending = pendingMigrations(folder, last)
+  const journal = readJournal(folder)
+  const pending = pendingIn(journal, last)
   if (pending.length > 0) {
     return `the database was migrated by an older version of @quant/db: ${pending.length} migration(s) of this version missing ` +
       `(${pending.join(', ')}); call qdb.migrate() (CLI: quant-db migrate) before using it`
   }
-  const newest = readJournal(folder).at(-1)
+  const newest = journal.at(-1)
   if (newest !== undefined && last > newest.when) {
     return 'the database was migrated by a newer version of @quant/db than this one: what this version reads and writes may not match it'
   }
