@@ -2,7 +2,7 @@ import { detectCapabilities, type Capabilities } from './capabilities.js'
 import type { Driver, QueryRunner, QuantDatabase, Row, TransactionOptions } from './drivers/types.js'
 import { z } from 'zod'
 import { checkOne } from './validation/validate.js'
-import { defaultMigrationsFolder, migrationLevelWarning, runMigrations, type MigrationResult } from './migrate.js'
+import { defaultMigrationsFolder, migrationLevelWarning, readMigrationStatus, runMigrations, type MigrationResult, type MigrationStatus } from './migrate.js'
 import { backupEmbedded, backupServer, restoreServer, type BackupResult } from './ops/backup.js'
 import { Ops } from './ops/ops.js'
 import { QuantDbError } from './errors.js'
@@ -39,6 +39,17 @@ export interface QuantDb extends Repos {
    * @example `const { applied } = await qdb.migrate()`
    */
   migrate(): Promise<MigrationResult>
+  /**
+   * Where the database stands against this version's migrations: how many are applied, which
+   * `migrate()` would apply (all on a new database), and whether a newer version migrated it. For a
+   * service's readiness check, when another process runs the migrations.
+   * @example
+   * ```ts
+   * const { pending, newer } = await qdb.migrationStatus()
+   * if (pending.length > 0 || newer) throw new Error(`schema not at this version: pending ${pending.join(', ')}`)
+   * ```
+   */
+  migrationStatus(): Promise<MigrationStatus>
   /**
    * Runs `fn` in one transaction with every repository bound to it; rolls back if `fn` throws.
    * `options` set the isolation level and access mode (drizzle's names), e.g. a consistent read-only
@@ -172,6 +183,10 @@ class QuantDbClient implements QuantDb {
     return result
   }
 
+  migrationStatus(): Promise<MigrationStatus> {
+    return readMigrationStatus(this.driver, this.migrationsFolder ?? defaultMigrationsFolder())
+  }
+
   async transaction<T>(fn: (tx: QuantDbTransaction) => Promise<T>, options?: TransactionOptions): Promise<T> {
     const modes = options === undefined ? undefined : checkOne('transaction', options, transactionOptionsSchema)
     return this.driver.transaction((runner) =>
@@ -231,7 +246,7 @@ class QuantDbClient implements QuantDb {
 /** Tells the logger when the database was migrated by another version of the library; never fails the open. */
 async function warnOfMigrationLevel(driver: Driver, folder: string | undefined, resolved: ResolvedOptions): Promise<void> {
   try {
-    const warning = await migrationLevelWarning(driver, folder ?? defaultMigrationsFolder())
+    const warning = migrationLevelWarning(await readMigrationStatus(driver, folder ?? defaultMigrationsFolder()))
     if (warning) resolved.logger.warn?.(warning)
   } catch {
     // No migrations folder, or a role that cannot read the record: migrate() will say so when it runs.

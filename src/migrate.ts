@@ -72,41 +72,51 @@ function readJournalTags(folder: string): string[] {
   return readJournal(folder).map((e) => e.tag)
 }
 
-/**
- * The tags of `folder`'s migrations that `migrate()` would apply to a database whose newest applied
- * migration has `created_at` `lastApplied` (-1 for none): the same test `runMigrations` makes.
- * @internal
- */
-export function pendingMigrations(folder: string, lastApplied: number): string[] {
-  return pendingIn(readJournal(folder), lastApplied)
+/** Where a database stands against this version's migrations (`qdb.migrationStatus()`). */
+export interface MigrationStatus {
+  /** Migrations recorded as applied in the database (drizzle's `drizzle.__drizzle_migrations`); 0 for a new database. */
+  applied: number
+  /** Tags of this version's migrations that `migrate()` would apply, oldest first: all of them on a new database. */
+  pending: string[]
+  /** A newer version of the library migrated the database: its newest record is past this version's last migration. */
+  newer: boolean
 }
 
 const pendingIn = (journal: readonly { tag: string; when: number }[], lastApplied: number): string[] =>
   journal.filter((e) => e.when > lastApplied).map((e) => e.tag)
 
 /**
- * What the database's migration record says against `folder`'s migrations, as a warning for a person,
- * or undefined when they agree (or the database was never migrated: `migrate()` is what comes next).
- * A database migrated by an older version of the library lacks tables, columns or functions this
- * version uses; one migrated by a newer version may hold what this version cannot read.
+ * The database's migration record against `folder`'s migrations, by the same `created_at` test
+ * `runMigrations` makes.
  * @internal
  */
-export async function migrationLevelWarning(runner: QueryRunner, folder: string): Promise<string | undefined> {
+export async function readMigrationStatus(runner: QueryRunner, folder: string): Promise<MigrationStatus> {
+  const journal = readJournal(folder)
   // Two statements: one naming a table that may not exist would fail (and leave an ERROR in the
   // server's log on every open of a new database).
   const [found] = await runner.query<{ migrated: boolean }>(`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS migrated`)
-  if (!found?.migrated) return undefined
-  const [row] = await runner.query<{ last: string | null }>('SELECT max(created_at)::text AS last FROM drizzle.__drizzle_migrations')
-  if (row?.last == null) return undefined
-  const last = Number(row.last)
-  const journal = readJournal(folder)
-  const pending = pendingIn(journal, last)
-  if (pending.length > 0) {
-    return `the database was migrated by an older version of @quant/db: ${pending.length} migration(s) of this version missing ` +
-      `(${pending.join(', ')}); call qdb.migrate() (CLI: quant-db migrate) before using it`
-  }
+  const [row] = found?.migrated
+    ? await runner.query<{ n: number; last: string | null }>('SELECT count(*)::int AS n, max(created_at)::text AS last FROM drizzle.__drizzle_migrations')
+    : []
+  const last = row?.last == null ? -1 : Number(row.last)
   const newest = journal.at(-1)
-  if (newest !== undefined && last > newest.when) {
+  return { applied: row?.n ?? 0, pending: pendingIn(journal, last), newer: newest !== undefined && last > newest.when }
+}
+
+/**
+ * `status` as a warning for a person, or undefined when the database is at this version's level or
+ * was never migrated (`migrate()` is what comes next). A database migrated by an older version lacks
+ * tables, columns or functions this version uses; one migrated by a newer version may hold what this
+ * version cannot read.
+ * @internal
+ */
+export function migrationLevelWarning(status: MigrationStatus): string | undefined {
+  if (status.applied === 0) return undefined
+  if (status.pending.length > 0) {
+    return `the database was migrated by an older version of @quant/db: ${status.pending.length} migration(s) of this version missing ` +
+      `(${status.pending.join(', ')}); call qdb.migrate() (CLI: quant-db migrate) before using it`
+  }
+  if (status.newer) {
     return 'the database was migrated by a newer version of @quant/db than this one: what this version reads and writes may not match it'
   }
   return undefined

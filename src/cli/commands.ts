@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { QuantDb } from '../client.js'
-import { AGGREGATES, defaultMigrationsFolder, pendingMigrations, type AggregateName } from '../migrate.js'
+import { AGGREGATES, type AggregateName } from '../migrate.js'
 import { deploymentSql } from '../ops/deployment.js'
 import { COMPRESSIBLE } from '../ops/retention.js'
 import { formatBytes, formatRecord, formatTable } from './format.js'
@@ -78,15 +78,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: 'status', summary: 'capabilities, applied and pending migrations, table sizes', target: 'existing',
     async run(ctx) {
       const migrated = await hasSchema(ctx.qdb)
-      const none = { n: 0, last: '-1' }
-      const [history = none] = migrated
-        ? await ctx.qdb.query<{ n: number; last: string }>(
-          'SELECT count(*)::int AS n, coalesce(max(created_at), -1)::text AS last FROM drizzle.__drizzle_migrations').catch(() => [none])
-        : [none]
       // What `quant-db migrate` (this version's) would apply: a database migrated by an older version lacks these.
-      const pending = pendingMigrations(defaultMigrationsFolder(), Number(history.last))
+      const { applied, pending } = await ctx.qdb.migrationStatus()
       const tables = migrated ? await ctx.qdb.ops.tableSizes() : []
-      const status = { capabilities: ctx.qdb.capabilities, migrationsApplied: history.n, migrationsPending: pending, tables }
+      const status = { capabilities: ctx.qdb.capabilities, migrationsApplied: applied, migrationsPending: pending, tables }
       return show(ctx, status, () => formatRecord({
         ...ctx.qdb.capabilities, migrationsApplied: status.migrationsApplied,
         migrationsPending: pending.length ? `${pending.join(', ')} (run quant-db migrate)` : 'none',

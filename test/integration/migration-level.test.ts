@@ -4,7 +4,8 @@ import { MIGRATION_TAGS } from '../helpers/migrations.js'
 import { forEachTarget } from '../helpers/targets.js'
 
 // A service that opens a database migrated by another version of the library hears of it as it opens
-// (logger.warn), before a call fails on a missing function, or writes what that version cannot read.
+// (logger.warn), before a call fails on a missing function, or writes what that version cannot read;
+// `qdb.migrationStatus()` says where the database stands, for a readiness check.
 
 type Opener = (warnings: string[]) => Promise<QuantDb>
 
@@ -38,7 +39,11 @@ forEachTarget('opening a database migrated by another version', (target, db) => 
   }
 
   it('says nothing for a new database or one migrated by this version', async () => {
-    expect(await opened(async (qdb) => { await qdb.migrate() })).toEqual([])
+    expect(await opened(async (qdb) => {
+      expect(await qdb.migrationStatus()).toEqual({ applied: 0, pending: [...MIGRATION_TAGS], newer: false })
+      await qdb.migrate()
+      expect(await qdb.migrationStatus()).toEqual({ applied: MIGRATION_TAGS.length, pending: [], newer: false })
+    })).toEqual([])
     expect(await opened()).toEqual([])
   })
 
@@ -48,7 +53,10 @@ forEachTarget('opening a database migrated by another version', (target, db) => 
     await opened(async (qdb) => {
       await qdb.exec('DELETE FROM drizzle.__drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM drizzle.__drizzle_migrations)')
     })
-    const warnings = await opened(async (qdb) => { expect((await qdb.migrate()).applied).toEqual([last]) })
+    const warnings = await opened(async (qdb) => {
+      expect(await qdb.migrationStatus()).toEqual({ applied: MIGRATION_TAGS.length - 1, pending: [last], newer: false })
+      expect((await qdb.migrate()).applied).toEqual([last])
+    })
     expect(warnings).toEqual([`the database was migrated by an older version of @quant/db: 1 migration(s) of this version missing (${last}); ` +
       'call qdb.migrate() (CLI: quant-db migrate) before using it'])
     expect(await opened()).toEqual([])
@@ -58,7 +66,9 @@ forEachTarget('opening a database migrated by another version', (target, db) => 
     await opened(async (qdb) => {
       await qdb.exec(`INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('from-a-newer-version', 4102444800000)`)
     })
-    expect(await opened()).toEqual(['the database was migrated by a newer version of @quant/db than this one: what this version reads and writes may not match it'])
+    expect(await opened(async (qdb) => {
+      expect(await qdb.migrationStatus()).toEqual({ applied: MIGRATION_TAGS.length + 1, pending: [], newer: true })
+    })).toEqual(['the database was migrated by a newer version of @quant/db than this one: what this version reads and writes may not match it'])
     await opened(async (qdb) => { await qdb.exec(`DELETE FROM drizzle.__drizzle_migrations WHERE hash = 'from-a-newer-version'`) })
   })
 }, { migrate: false })
