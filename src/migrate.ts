@@ -37,7 +37,7 @@ const LOCK_KEY = 7_324_019_551
  */
 export async function runMigrations(runner: QueryRunner, folder: string): Promise<MigrationResult> {
   const migrations = readMigrationFiles({ migrationsFolder: folder })
-  const tags = readJournalTags(folder)
+  const tags = readJournal(folder).map((e) => e.tag)
   return runner.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY])
     await tx.exec(`CREATE SCHEMA IF NOT EXISTS drizzle;
@@ -68,10 +68,6 @@ function readJournal(folder: string): { tag: string; when: number }[] {
   return journal.entries
 }
 
-function readJournalTags(folder: string): string[] {
-  return readJournal(folder).map((e) => e.tag)
-}
-
 /** Where a database stands against this version's migrations (`qdb.migrationStatus()`). */
 export interface MigrationStatus {
   /** Migrations recorded as applied in the database (drizzle's `drizzle.__drizzle_migrations`); 0 for a new database. */
@@ -81,9 +77,6 @@ export interface MigrationStatus {
   /** A newer version of the library migrated the database: its newest record is past this version's last migration. */
   newer: boolean
 }
-
-const pendingIn = (journal: readonly { tag: string; when: number }[], lastApplied: number): string[] =>
-  journal.filter((e) => e.when > lastApplied).map((e) => e.tag)
 
 /**
  * The database's migration record against `folder`'s migrations, by the same `created_at` test
@@ -100,7 +93,11 @@ export async function readMigrationStatus(runner: QueryRunner, folder: string): 
     : []
   const last = row?.last == null ? -1 : Number(row.last)
   const newest = journal.at(-1)
-  return { applied: row?.n ?? 0, pending: pendingIn(journal, last), newer: newest !== undefined && last > newest.when }
+  return {
+    applied: row?.n ?? 0,
+    pending: journal.filter((e) => e.when > last).map((e) => e.tag),
+    newer: newest !== undefined && last > newest.when,
+  }
 }
 
 /**

@@ -6,13 +6,6 @@ import { forEachTarget } from '../helpers/targets.js'
 // A service pointed at a database that was never migrated, or migrated by an older version of the
 // library, meets PostgreSQL's "relation … does not exist": the error says what to run.
 
-/** What `call` rejected with (a QuantDbError), or a failure if it resolved. */
-async function refusal(call: PromiseLike<unknown>): Promise<QuantDbError> {
-  const error = await Promise.resolve(call).then(() => undefined, (e: unknown) => e)
-  expect(error).toBeInstanceOf(QuantDbError)
-  return error as QuantDbError
-}
-
 // Every table, view and function in `public` that no extension owns: what migrate() made there.
 const PUBLIC_OBJECTS = `
   SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -26,13 +19,16 @@ const PUBLIC_OBJECTS = `
 
 forEachTarget('a database not migrated', (_target, db) => {
   it('a repository call names the missing table and says to run migrate()', async () => {
-    const e = await refusal(db().factors.history({ ticker: '005930', region: 'KR' }))
-    expect(e).toMatchObject({ reason: 'query', code: '42P01' })
-    expect(e.message).toMatch(/^relation "factor_scores" does not exist \(factor_scores is created by qdb\.migrate\(\) \(CLI: quant-db migrate\)/)
+    const history = db().factors.history({ ticker: '005930', region: 'KR' })
+    await expect(history).rejects.toBeInstanceOf(QuantDbError)
+    await expect(history).rejects.toMatchObject({
+      reason: 'query', code: '42P01',
+      message: expect.stringMatching(/^relation "factor_scores" does not exist \(factor_scores is created by qdb\.migrate\(\) \(CLI: quant-db migrate\)/),
+    })
     // A table of the caller's own that is missing gets PostgreSQL's message alone.
-    const mine = await refusal(db().query('SELECT * FROM my_own_table'))
-    expect(mine.code).toBe('42P01')
-    expect(mine.message).toBe('relation "my_own_table" does not exist')
+    const mine = db().query('SELECT * FROM my_own_table')
+    await expect(mine).rejects.toBeInstanceOf(QuantDbError)
+    await expect(mine).rejects.toMatchObject({ code: '42P01', message: 'relation "my_own_table" does not exist' })
   })
 
   it('after migrate(), the library knows every object it made; one missing from an older migration is named', async () => {
@@ -43,8 +39,11 @@ forEachTarget('a database not migrated', (_target, db) => {
 
     // A database migrated before 0005: dailySummary's read function is not there.
     await db().exec('DROP FUNCTION ohlcv_daily_summary_read(text, date, date, boolean)')
-    const e = await refusal(db().ohlcv.dailySummary({ region: 'KR', from: '2024-01-01', to: '2024-01-31', refresh: false }))
-    expect(e).toMatchObject({ reason: 'query', code: '42883' })
-    expect(e.message).toMatch(/^function ohlcv_daily_summary_read\(.*\) does not exist \(ohlcv_daily_summary_read is created by qdb\.migrate\(\)/)
+    const summary = db().ohlcv.dailySummary({ region: 'KR', from: '2024-01-01', to: '2024-01-31', refresh: false })
+    await expect(summary).rejects.toBeInstanceOf(QuantDbError)
+    await expect(summary).rejects.toMatchObject({
+      reason: 'query', code: '42883',
+      message: expect.stringMatching(/^function ohlcv_daily_summary_read\(.*\) does not exist \(ohlcv_daily_summary_read is created by qdb\.migrate\(\)/),
+    })
   })
 }, { migrate: false })
